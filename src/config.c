@@ -1,0 +1,393 @@
+/* Parsing and validation of the environment (SPEC section 4).
+ *
+ * Nothing here allocates, locks or touches stdio: the library runs it from
+ * its constructor, or from the first hook when another library's
+ * constructor opens a socket before ours ran. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+const char tk_accepts_bool[] = "1, 0, on, off, yes, no, true or false";
+const char tk_accepts_seconds[] =
+	"whole seconds from 1 to 32767, bare or with a unit (30, 90s, 2m, 1h, 5000ms)";
+const char tk_accepts_count[] = "a whole number from 1 to 127";
+const char tk_accepts_user_timeout[] =
+	"milliseconds from 0 to 2147483647, bare or with a unit (1500, 1500ms, 30s, 2m, 1h), or auto";
+const char tk_accepts_direction[] = "both, out or in";
+const char tk_accepts_log[] = "stderr, syslog, none or an absolute file path";
+const char tk_accepts_rules[] =
+	"rules separated by commas or spaces: loopback, ADDR[/LEN], :PORT[-PORT], ADDR[/LEN]:PORT[-PORT] or [IPV6[/LEN]]:PORT[-PORT]";
+
+void tk_config_defaults(struct tk_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->enabled = true;
+	cfg->idle_s = TK_IDLE_DEFAULT_S;
+	cfg->intvl_s = TK_INTVL_DEFAULT_S;
+	cfg->cnt = TK_CNT_DEFAULT;
+	cfg->direction = TK_DIR_BOTH;
+	cfg->log = TK_LOG_STDERR;
+}
+
+int tk_parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = { "1", "on", "yes", "true" };
+	static const char *const no[] = { "0", "off", "no", "false" };
+
+	if (text == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Digits only: strtoul would accept leading blanks, a sign (and wrap a
+ * negative number around), and "0x". */
+static int parse_digits(const char **cursor, uint64_t *out)
+{
+	const char *p = *cursor;
+	uint64_t value = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned digit = (unsigned)(*p - '0');
+		if (value > (UINT64_MAX - digit) / 10)
+			return -1;
+		value = value * 10 + digit;
+	}
+	*cursor = p;
+	*out = value;
+	return 0;
+}
+
+int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
+			 uint64_t *out_ms)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	const char *p = text;
+	uint64_t value, scale = 0;
+
+	if (text == NULL || parse_digits(&p, &value) < 0)
+		return -1;
+	if (*p == '\0') {
+		scale = bare_unit == TK_UNIT_MS ? 1 : 1000;
+	} else {
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (strcmp(p, units[i].suffix) == 0)
+				scale = units[i].ms;
+	}
+	if (scale == 0 || value > UINT64_MAX / scale)
+		return -1;
+	*out_ms = value * scale;
+	return 0;
+}
+
+int tk_parse_seconds(const char *text, int *out_s)
+{
+	uint64_t ms;
+
+	if (tk_parse_duration_ms(text, TK_UNIT_S, &ms) < 0 || ms % 1000 != 0)
+		return -1;
+	if (ms < 1000 || ms / 1000 > TK_SECONDS_MAX)
+		return -1;
+	*out_s = (int)(ms / 1000);
+	return 0;
+}
+
+int tk_parse_count(const char *text, int *out)
+{
+	const char *p = text;
+	uint64_t value;
+
+	if (text == NULL || parse_digits(&p, &value) < 0 || *p != '\0')
+		return -1;
+	if (value < 1 || value > TK_CNT_MAX)
+		return -1;
+	*out = (int)value;
+	return 0;
+}
+
+int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto)
+{
+	uint64_t ms;
+
+	if (text != NULL && strcasecmp(text, "auto") == 0) {
+		*is_auto = true;
+		return 0;
+	}
+	if (tk_parse_duration_ms(text, TK_UNIT_MS, &ms) < 0 ||
+	    ms > TK_USER_TIMEOUT_MAX)
+		return -1;
+	*out_ms = (unsigned)ms;
+	*is_auto = false;
+	return 0;
+}
+
+int tk_parse_direction(const char *text, enum tk_direction *out)
+{
+	if (text == NULL)
+		return -1;
+	if (strcasecmp(text, "both") == 0)
+		*out = TK_DIR_BOTH;
+	else if (strcasecmp(text, "out") == 0)
+		*out = TK_DIR_OUT;
+	else if (strcasecmp(text, "in") == 0)
+		*out = TK_DIR_IN;
+	else
+		return -1;
+	return 0;
+}
+
+int tk_parse_log(const char *text, enum tk_log_dest *out,
+		 char *path, size_t pathlen)
+{
+	size_t len;
+
+	if (text == NULL)
+		return -1;
+	if (strcasecmp(text, "stderr") == 0) {
+		*out = TK_LOG_STDERR;
+		return 0;
+	}
+	if (strcasecmp(text, "syslog") == 0) {
+		*out = TK_LOG_SYSLOG;
+		return 0;
+	}
+	if (strcasecmp(text, "none") == 0) {
+		*out = TK_LOG_NONE;
+		return 0;
+	}
+	len = strlen(text);
+	if (text[0] != '/' || len >= pathlen || path == NULL)
+		return -1;
+	memcpy(path, text, len + 1);
+	*out = TK_LOG_FILE;
+	return 0;
+}
+
+/* Each setting is read from the first of its variables that is set: the
+ * TCPKEEP_ name, then the aliases of the earlier libraries in the order of
+ * SPEC section 4.  A bad value in the winning variable is reported and the
+ * default kept; later aliases are not consulted. */
+static const char *const idle_vars[] = {
+	"TCPKEEP_IDLE", "TCP_KEEPIDLE", "DD_TCP_KEEPALIVE_TIME", "KEEPIDLE", NULL
+};
+static const char *const intvl_vars[] = {
+	"TCPKEEP_INTVL", "TCP_KEEPINTVL", "DD_TCP_KEEPALIVE_INTVL", "KEEPINTVL",
+	NULL
+};
+static const char *const cnt_vars[] = {
+	"TCPKEEP_CNT", "TCP_KEEPCNT", "DD_TCP_KEEPALIVE_PROBES", "KEEPCNT", NULL
+};
+static const char *const user_timeout_vars[] = {
+	"TCPKEEP_USER_TIMEOUT", "TCP_USER_TIMEOUT", NULL
+};
+static const char *const enable_vars[] = {
+	"TCPKEEP_ENABLE", "DD_USE_KEEPALIVE", "KEEPALIVE", NULL
+};
+static const char *const debug_vars[] = {
+	"TCPKEEP_DEBUG", "LIBKEEPALIVE_DEBUG", "DD_DEBUG", NULL
+};
+
+struct loader {
+	tk_lookup_fn lookup;
+	void *lookup_ctx;
+	tk_warn_fn warn;
+	void *warn_ctx;
+	unsigned warnings;
+};
+
+static const char *first_set(struct loader *ld, const char *const *names,
+			     const char **from)
+{
+	for (; *names != NULL; names++) {
+		const char *value = ld->lookup(ld->lookup_ctx, *names, false);
+		if (value != NULL) {
+			*from = *names;
+			return value;
+		}
+	}
+	return NULL;
+}
+
+static void reject(struct loader *ld, const char *var, const char *value,
+		   const char *accepted)
+{
+	ld->warnings++;
+	if (ld->warn != NULL)
+		ld->warn(ld->warn_ctx, var, value, accepted);
+}
+
+static void load_bool(struct loader *ld, const char *const *names, bool *out)
+{
+	const char *from = NULL;
+	const char *value = first_set(ld, names, &from);
+
+	if (value != NULL && tk_parse_bool(value, out) < 0)
+		reject(ld, from, value, tk_accepts_bool);
+}
+
+static void load_seconds(struct loader *ld, const char *const *names,
+			 int *out, const char **from_out)
+{
+	const char *from = NULL;
+	const char *value = first_set(ld, names, &from);
+
+	if (value == NULL)
+		return;
+	if (tk_parse_seconds(value, out) < 0)
+		reject(ld, from, value, tk_accepts_seconds);
+	else
+		*from_out = from;
+}
+
+static void load_log(struct loader *ld, struct tk_config *cfg)
+{
+	const char *value = ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", false);
+
+	if (value == NULL)
+		return;
+	if (tk_parse_log(value, &cfg->log, cfg->log_path,
+			 sizeof cfg->log_path) < 0) {
+		reject(ld, "TCPKEEP_LOG", value, tk_accepts_log);
+		return;
+	}
+	/* A set-user-ID program must not be made to append to a file of the
+	 * caller's choosing: the secure lookup hides the value there. */
+	if (cfg->log == TK_LOG_FILE &&
+	    ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", true) == NULL) {
+		cfg->log = TK_LOG_STDERR;
+		cfg->log_path[0] = '\0';
+		reject(ld, "TCPKEEP_LOG", value,
+		       "stderr, syslog or none in a set-user-ID or set-group-ID program");
+	}
+}
+
+static void load_rules(struct loader *ld, const char *var,
+		       struct tk_rules *rules, bool *have)
+{
+	const char *value = ld->lookup(ld->lookup_ctx, var, false);
+	char reason[160];
+
+	if (value == NULL)
+		return;
+	if (tk_rules_parse(value, rules, reason, sizeof reason) < 0) {
+		/* Never fall back to "match everything": the variable is
+		 * ignored as a whole. */
+		rules->count = 0;
+		reject(ld, var, value, tk_accepts_rules);
+		return;
+	}
+	*have = true;
+}
+
+unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
+			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx)
+{
+	struct loader ld = { lookup, lookup_ctx, warn, warn_ctx, 0 };
+	const char *from = NULL;
+	const char *value;
+
+	tk_config_defaults(cfg);
+
+	/* First, so that the warnings below reach the chosen destination. */
+	load_log(&ld, cfg);
+
+	load_bool(&ld, enable_vars, &cfg->enabled);
+	load_bool(&ld, debug_vars, &cfg->debug);
+	load_seconds(&ld, idle_vars, &cfg->idle_s, &cfg->idle_from);
+	load_seconds(&ld, intvl_vars, &cfg->intvl_s, &cfg->intvl_from);
+
+	value = first_set(&ld, cnt_vars, &from);
+	if (value != NULL) {
+		if (tk_parse_count(value, &cfg->cnt) < 0)
+			reject(&ld, from, value, tk_accepts_count);
+		else
+			cfg->cnt_from = from;
+	}
+
+	value = first_set(&ld, user_timeout_vars, &from);
+	if (value != NULL) {
+		if (tk_parse_user_timeout(value, &cfg->user_timeout_ms,
+					  &cfg->user_timeout_auto) < 0) {
+			reject(&ld, from, value, tk_accepts_user_timeout);
+		} else {
+			cfg->user_timeout_set = true;
+			cfg->user_timeout_from = from;
+		}
+	}
+	if (cfg->user_timeout_set && cfg->user_timeout_auto) {
+		/* At most 32767 + 32767 * 127 s: more than INT_MAX ms, so
+		 * the sum is clamped to what the kernel accepts. */
+		uint64_t ms = ((uint64_t)cfg->idle_s +
+			       (uint64_t)cfg->intvl_s * (uint64_t)cfg->cnt) * 1000;
+		cfg->user_timeout_ms = ms > TK_USER_TIMEOUT_MAX ?
+			TK_USER_TIMEOUT_MAX : (unsigned)ms;
+	}
+
+	value = lookup(lookup_ctx, "TCPKEEP_DIRECTION", false);
+	if (value != NULL && tk_parse_direction(value, &cfg->direction) < 0)
+		reject(&ld, "TCPKEEP_DIRECTION", value, tk_accepts_direction);
+
+	load_rules(&ld, "TCPKEEP_ONLY", &cfg->only, &cfg->have_only);
+	load_rules(&ld, "TCPKEEP_SKIP", &cfg->skip, &cfg->have_skip);
+
+	value = lookup(lookup_ctx, "TCPKEEP_FORCE", false);
+	if (value != NULL && tk_parse_bool(value, &cfg->force) < 0)
+		reject(&ld, "TCPKEEP_FORCE", value, tk_accepts_bool);
+
+	return ld.warnings;
+}
+
+bool tk_config_has_filters(const struct tk_config *cfg)
+{
+	return cfg->have_only || cfg->have_skip || cfg->direction != TK_DIR_BOTH;
+}
+
+size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t used = 0, taken = 0;
+
+	if (dstlen == 0)
+		return 0;
+	for (; src[taken] != '\0' && taken < max; taken++) {
+		unsigned char c = (unsigned char)src[taken];
+		char esc[4];
+		size_t n = 0;
+
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
+			esc[n++] = '\\';
+			esc[n++] = 'x';
+			esc[n++] = hex[c >> 4];
+			esc[n++] = hex[c & 15];
+		} else {
+			esc[n++] = (char)c;
+		}
+		if (used + n + 4 > dstlen)
+			break;
+		memcpy(dst + used, esc, n);
+		used += n;
+	}
+	if (src[taken] != '\0' && used + 4 <= dstlen) {
+		memcpy(dst + used, "...", 3);
+		used += 3;
+	}
+	dst[used] = '\0';
+	return used;
+}

@@ -1,0 +1,102 @@
+/* Configuration: every variable of SPEC section 4, parsed once into an
+ * immutable struct.  Shared by the preload module, the wrapper's helper and
+ * the unit tests, so all of them apply one set of rules. */
+#ifndef TCPKEEP_CONFIG_H
+#define TCPKEEP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+#define TK_IDLE_DEFAULT_S   60
+#define TK_INTVL_DEFAULT_S  10
+#define TK_CNT_DEFAULT      6
+#define TK_SECONDS_MAX      32767	/* kernel's MAX_TCP_KEEPIDLE/INTVL */
+#define TK_CNT_MAX          127		/* kernel's MAX_TCP_KEEPCNT */
+#define TK_USER_TIMEOUT_MAX 2147483647u	/* INT_MAX milliseconds */
+#define TK_LOG_PATH_MAX     4096
+
+enum tk_direction { TK_DIR_BOTH = 0, TK_DIR_OUT, TK_DIR_IN };
+enum tk_log_dest { TK_LOG_STDERR = 0, TK_LOG_SYSLOG, TK_LOG_NONE, TK_LOG_FILE };
+
+struct tk_config {
+	bool enabled;
+	int idle_s;
+	int intvl_s;
+	int cnt;
+	bool user_timeout_set;		/* false: left to the kernel */
+	bool user_timeout_auto;		/* value derived from idle/intvl/cnt */
+	unsigned user_timeout_ms;
+	enum tk_direction direction;
+	bool have_only;
+	bool have_skip;
+	struct tk_rules only;
+	struct tk_rules skip;
+	bool force;
+	bool debug;
+	enum tk_log_dest log;
+	char log_path[TK_LOG_PATH_MAX];	/* absolute path, TK_LOG_FILE only */
+	/* Name of the variable each setting came from (for messages and
+	 * --print-env); NULL when the default is in force. */
+	const char *idle_from, *intvl_from, *cnt_from, *user_timeout_from;
+};
+
+/* Where values come from.  The library passes getenv (secure_getenv for
+ * TCPKEEP_LOG); the helper and the tests pass their own lookups. */
+typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
+
+/* Called once per rejected value: VAR and VALUE as given, ACCEPTED a
+ * human description ("a duration from 1s to 32767s, e.g. 30, 90s, 2m"). */
+typedef void (*tk_warn_fn)(void *ctx, const char *var, const char *value,
+			   const char *accepted);
+
+void tk_config_defaults(struct tk_config *cfg);
+
+/* Fills CFG from the lookup, calling WARN for every value that does not
+ * parse (that setting keeps its default).  Returns the number of warnings.
+ * Never allocates; safe to call before main. */
+unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
+			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
+
+/* Individual parsers, exposed for the wrapper's helper and the unit tests.
+ * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
+ * untouched). */
+enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
+int tk_parse_bool(const char *text, bool *out);
+/* Duration with optional unit ms/s/m/h; a bare number is in BARE_UNIT.
+ * Result in milliseconds; rejects overflow past UINT64 ms. */
+int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
+			 uint64_t *out_ms);
+/* Whole seconds in [1, TK_SECONDS_MAX] (TCPKEEP_IDLE, TCPKEEP_INTVL). */
+int tk_parse_seconds(const char *text, int *out_s);
+/* Probe count in [1, TK_CNT_MAX]. */
+int tk_parse_count(const char *text, int *out);
+/* Milliseconds in [0, TK_USER_TIMEOUT_MAX], bare number = ms; "auto" sets
+ * *is_auto and leaves *out_ms alone. */
+int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto);
+int tk_parse_direction(const char *text, enum tk_direction *out);
+/* stderr | syslog | none | absolute path shorter than TK_LOG_PATH_MAX. */
+int tk_parse_log(const char *text, enum tk_log_dest *out,
+		 char *path, size_t pathlen);
+
+/* True when TCPKEEP_DIRECTION, TCPKEEP_ONLY or TCPKEEP_SKIP narrows which
+ * connections get options, so the decision waits for the peer. */
+bool tk_config_has_filters(const struct tk_config *cfg);
+
+/* Copies at most MAX bytes of SRC into DST for a message, control
+ * characters, quotes and backslashes as \xNN, "..." appended when cut.
+ * Always NUL-terminates (DSTLEN > 0).  Returns the length written. */
+size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max);
+
+/* What each kind of value accepts, worded for messages. */
+extern const char tk_accepts_bool[];
+extern const char tk_accepts_seconds[];
+extern const char tk_accepts_count[];
+extern const char tk_accepts_user_timeout[];
+extern const char tk_accepts_direction[];
+extern const char tk_accepts_log[];
+extern const char tk_accepts_rules[];
+
+#endif
