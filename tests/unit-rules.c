@@ -30,11 +30,11 @@ static int make_peer(const char *text, struct peer *p)
 		p->sa = NULL;
 		p->len = 0;
 	} else if (strcmp(text, "unix") == 0) {
-		struct sockaddr_un *sun = (struct sockaddr_un *)&p->ss;
+		struct sockaddr_un *su = (struct sockaddr_un *)&p->ss;
 
-		sun->sun_family = AF_UNIX;
-		strcpy(sun->sun_path, "/tmp/x");
-		p->len = sizeof *sun;
+		su->sun_family = AF_UNIX;
+		strcpy(su->sun_path, "/tmp/x");
+		p->len = sizeof *su;
 	} else if (strcmp(text, "short4") == 0) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&p->ss;
 
