@@ -96,6 +96,14 @@ wire_ns_add() {
 	ip -n "$1" link set lo up || wire_error "lo up in $1"
 }
 
+# wire_sysctl NS KEY VALUE: write /proc/sys/KEY inside NS (per-namespace
+# keys only) and read it back; status 0 if it now reads VALUE.  Plain
+# /proc writes: busybox and procps sysctl differ in their options.
+wire_sysctl() {
+	ip netns exec "$1" sh -c 'echo "$2" >"/proc/sys/$1" && cat "/proc/sys/$1"' \
+		sh "$2" "$3" 2>/dev/null | grep -qx -- "$3"
+}
+
 # wire_ip NS ARGS...: `ip -n NS ARGS`, a hard error if it fails.
 wire_ip() {
 	wire_ins=$1
@@ -118,7 +126,7 @@ wire_server_ns() {
 wire_topology() {
 	wire_ns_add "$WIRE_C"
 	wire_ns_add "$WIRE_R"
-	ip netns exec "$WIRE_R" sysctl -qw net.ipv4.ip_forward=1 ||
+	wire_sysctl "$WIRE_R" net/ipv4/ip_forward 1 ||
 		wire_error "ip_forward in $WIRE_R"
 	wire_ip "$WIRE_C" link add c0 type veth peer name rc0 netns "$WIRE_R"
 	wire_ip "$WIRE_C" addr add "$WIRE_CADDR/24" dev c0
@@ -199,6 +207,16 @@ wire_show() {
 wire_alive() {
 	eval "wire_p=\$wire_pid_$1"
 	kill -0 "$wire_p" 2>/dev/null
+}
+
+# wire_sleep SECONDS: sleep in tenths, so a signal's cleanup is not held
+# up by one long sleep(1).
+wire_sleep() {
+	wire_n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 10 + 0.5 }')
+	while [ "$wire_n" -gt 0 ]; do
+		sleep 0.1
+		wire_n=$((wire_n - 1))
+	done
 }
 
 # wire_ended NAME: NAME reported the end of its connection.
