@@ -77,6 +77,7 @@ wire_init() {
 	[ -f "$TCPKEEP_LIBRARY" ] ||
 		wire_error "TCPKEEP_LIBRARY=$TCPKEEP_LIBRARY does not exist"
 	# The preload, as an env(1) assignment for wire_peer.
+	# shellcheck disable=SC2034 # used by the scenarios
 	WIRE_TK="LD_PRELOAD=$TCPKEEP_LIBRARY"
 	wire_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tkwire.XXXXXX") ||
 		wire_error "mktemp failed"
@@ -100,6 +101,7 @@ wire_ns_add() {
 # keys only) and read it back; status 0 if it now reads VALUE.  Plain
 # /proc writes: busybox and procps sysctl differ in their options.
 wire_sysctl() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	ip netns exec "$1" sh -c 'echo "$2" >"/proc/sys/$1" && cat "/proc/sys/$1"' \
 		sh "$2" "$3" 2>/dev/null | grep -qx -- "$3"
 }
@@ -135,6 +137,11 @@ wire_topology() {
 	wire_ip "$WIRE_R" addr add 10.213.1.254/24 dev rc0
 	wire_ip "$WIRE_R" link set rc0 up
 	wire_server_ns
+	# nftables usable here (a container may lack nf_tables): skip if not.
+	if ! ip netns exec "$WIRE_R" nft add table inet tkw_probe 2>/dev/null ||
+		! ip netns exec "$WIRE_R" nft delete table inet tkw_probe; then
+		wire_skip "nftables does not work in a network namespace here"
+	fi
 }
 
 # wire_blackout on|off: the router silently drops every packet, in both
