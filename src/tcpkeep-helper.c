@@ -22,9 +22,9 @@
  *             the configuration.  Exit 0 when everything matches, 1 when not.
  *
  * Exit status 125 for a bad value, like the wrapper. */
-#include <config.h>	/* autoconf's, found through -I$(top_builddir) */
+#include "autoconfig.h"
 
-#include "config.h"	/* src/config.h, next to this file */
+#include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
