@@ -297,10 +297,15 @@ static void after_accept(int listener, int fd, const struct sockaddr *addr,
 	if (config.force)
 		prog_mask = 0;
 	if (filtering) {
-		if (addr != NULL && lenp != NULL && *lenp > 0) {
-			peerp = addr;
-			peerlen = *lenp;
-		} else if (config.have_only || config.have_skip) {
+		/* The peer is asked for again rather than read from the
+		 * caller's buffer: the kernel truncates the address to that
+		 * buffer but reports its full length (an IPv6 peer accepted
+		 * into a 16-byte struct sockaddr says 28), and the buffer's
+		 * size could only be known by reading *lenp before the call,
+		 * which would crash where the real call fails with EFAULT. */
+		(void)addr;
+		(void)lenp;
+		if (config.have_only || config.have_skip || config.debug) {
 			peerlen = sizeof peer;
 			if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
 				peerp = (struct sockaddr *)&peer;
