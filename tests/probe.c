@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,23 @@ static int cmd_accept_short(void)
 	printf("accepted addrlen=%u buffer=%zu\n", (unsigned)buflen,
 	       sizeof buf.sa);
 	show("accepted", afd);
+	return 0;
+}
+
+/* connect() with the 24-byte sockaddr_in6 of RFC 2133 (no sin6_scope_id),
+ * which Linux still accepts. */
+static int cmd_connect6_rfc2133(void)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int lfd = listener(AF_INET6, &addr, &len);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr,
+			      offsetof(struct sockaddr_in6, sin6_scope_id)) < 0)
+		die("connect with a 24-byte address");
+	show("rfc2133", fd);
+	close(lfd);
 	return 0;
 }
 
@@ -425,6 +443,8 @@ int main(int argc, char **argv)
 		return cmd_accept(1, AF_INET);
 	if (strcmp(cmd, "accept-short") == 0)
 		return cmd_accept_short();
+	if (strcmp(cmd, "connect6-rfc2133") == 0)
+		return cmd_connect6_rfc2133();
 	if (strcmp(cmd, "raw-syscall") == 0)
 		return cmd_raw_syscall();
 	if (strcmp(cmd, "mapped") == 0)
