@@ -61,9 +61,9 @@ static void scan_rules(const struct tk_rules *rules)
 static void load(void)
 {
 	tk_real_bind_all();
-	/* The destination is known before the first warning: the parser
-	 * reads TCPKEEP_LOG first, and the warnings go through log.c. */
-	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, NULL);
+	/* The warnings go where TCPKEEP_LOG says: the parser reads it first
+	 * and log.c takes it from the configuration passed along. */
+	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, &config);
 	tk_log_setup(&config);
 	filtering = tk_config_has_filters(&config);
 	scan_rules(config.have_only ? &config.only : NULL);
