@@ -3,10 +3,13 @@
  * Nothing here allocates, locks or touches stdio: the library runs it from
  * its constructor, or from the first hook when another library's
  * constructor opens a socket before ours ran. */
+#include "autoconfig.h"
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char tk_accepts_bool[] = "1, 0, on, off, yes, no, true or false";
 const char tk_accepts_seconds[] =
@@ -390,4 +393,19 @@ size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
 	}
 	dst[used] = '\0';
 	return used;
+}
+
+const char *tk_env_lookup(void *ctx, const char *name, bool secure)
+{
+	(void)ctx;
+#if HAVE_SECURE_GETENV
+	if (secure)
+		return secure_getenv(name);
+#else
+	/* Without secure_getenv, refuse whenever the process changed
+	 * identity at exec. */
+	if (secure && (getuid() != geteuid() || getgid() != getegid()))
+		return NULL;
+#endif
+	return getenv(name);
 }

@@ -52,6 +52,10 @@ typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
 typedef void (*tk_warn_fn)(void *ctx, const char *var, const char *value,
 			   const char *accepted);
 
+/* The process environment; with SECURE, nothing in a set-user-ID or
+ * set-group-ID process (secure_getenv). */
+const char *tk_env_lookup(void *ctx, const char *name, bool secure);
+
 void tk_config_defaults(struct tk_config *cfg);
 
 /* Fills CFG from the lookup, calling WARN for every value that does not

@@ -1,0 +1,71 @@
+/* Which sockets are TCP (SPEC section 2). */
+#include "autoconfig.h"
+#include "config.h"
+#include "classify.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#if HAVE_DECL_SOCK_NONBLOCK && HAVE_DECL_SOCK_CLOEXEC
+# define TK_SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
+#else
+# define TK_SOCK_FLAGS 0
+#endif
+
+bool tk_is_tcp(int domain, int type, int protocol)
+{
+	if (domain != AF_INET && domain != AF_INET6)
+		return false;
+	/* Linux lets the creation flags ride on the type; SOCK_SEQPACKET
+	 * and SOCK_RAW stay distinct after masking, so a bit test would be
+	 * wrong. */
+	if ((type & ~TK_SOCK_FLAGS) != SOCK_STREAM)
+		return false;
+	switch (protocol) {
+	case 0:
+	case IPPROTO_TCP:
+#if HAVE_DECL_IPPROTO_MPTCP
+	case IPPROTO_MPTCP:
+#endif
+		return true;
+	default:		/* IPPROTO_SCTP, and anything else */
+		return false;
+	}
+}
+
+static int get_int_opt(int fd, int name, int *value)
+{
+	socklen_t len = sizeof *value;
+
+	return getsockopt(fd, SOL_SOCKET, name, value, &len);
+}
+
+int tk_fd_is_tcp(int fd)
+{
+	int saved_errno = errno;
+	int domain = AF_UNSPEC, type = -1, protocol = -1;
+	int tcp = 0;
+
+#if HAVE_DECL_SO_DOMAIN && HAVE_DECL_SO_PROTOCOL
+	if (get_int_opt(fd, SO_DOMAIN, &domain) == 0 &&
+	    get_int_opt(fd, SO_TYPE, &type) == 0 &&
+	    get_int_opt(fd, SO_PROTOCOL, &protocol) == 0)
+		tcp = tk_is_tcp(domain, type, protocol);
+#else
+	/* Without SO_DOMAIN/SO_PROTOCOL: the address family and a TCP-level
+	 * option that only TCP sockets answer. */
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	int value;
+	socklen_t len = sizeof value;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+	    get_int_opt(fd, SO_TYPE, &type) == 0 &&
+	    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &len) == 0)
+		tcp = tk_is_tcp(ss.ss_family, type, 0);
+	(void)domain; (void)protocol;
+#endif
+	errno = saved_errno;
+	return tcp;
+}

@@ -1,0 +1,8 @@
+/* The module is built with -fvisibility=hidden; only the interposed calls
+ * carry this mark, so no internal name can bind to a program's symbol. */
+#ifndef TCPKEEP_EXPORT_H
+#define TCPKEEP_EXPORT_H
+
+#define TCPKEEP_EXPORT __attribute__((visibility("default")))
+
+#endif

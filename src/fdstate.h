@@ -1,0 +1,59 @@
+/* What the library knows of each descriptor: one byte per fd, in a table
+ * the size of a typical descriptor limit.  It lets connect() on a UDP or
+ * Unix socket, and accept() on a listener already configured, cost no
+ * system call at all.
+ *
+ * This is the library's only mutable state.  It needs no lock (each fd is
+ * one byte, stored atomically) and no fork handler: a child inherits the
+ * table together with the descriptors it describes.  Descriptors beyond
+ * the table are treated as never seen, which costs system calls but is
+ * never wrong. */
+#ifndef TCPKEEP_FDSTATE_H
+#define TCPKEEP_FDSTATE_H
+
+#include <stdint.h>
+
+#define TK_FDSTATE_SIZE (1u << 20)
+
+enum tk_fd_state {
+	TK_FD_UNSEEN = 0,	/* not created through our hooks */
+	TK_FD_NOT_TCP,		/* never touched */
+	TK_FD_PENDING,		/* TCP, decision waits for connect/accept */
+	TK_FD_MANAGED,		/* TCP, our options applied */
+	TK_FD_LEFT		/* TCP, decided to leave it as it is */
+};
+#define TK_FD_STATE_MASK 0x07u
+
+/* Options the program set itself before a decision was taken: the
+ * decision then leaves them alone. */
+#define TK_PROG_KEEPALIVE 0x08u
+#define TK_PROG_IDLE      0x10u
+#define TK_PROG_INTVL     0x20u
+#define TK_PROG_CNT       0x40u
+#define TK_PROG_USER_TO   0x80u
+#define TK_PROG_MASK      0xf8u
+
+extern uint8_t tk_fd_table[TK_FDSTATE_SIZE];
+
+static inline unsigned tk_fd_get(int fd)
+{
+	if (fd < 0 || (unsigned)fd >= TK_FDSTATE_SIZE)
+		return TK_FD_UNSEEN;
+	return __atomic_load_n(&tk_fd_table[fd], __ATOMIC_RELAXED);
+}
+
+static inline void tk_fd_put(int fd, unsigned value)
+{
+	if (fd >= 0 && (unsigned)fd < TK_FDSTATE_SIZE)
+		__atomic_store_n(&tk_fd_table[fd], (uint8_t)value,
+				 __ATOMIC_RELAXED);
+}
+
+static inline void tk_fd_add_prog(int fd, unsigned bits)
+{
+	if (fd >= 0 && (unsigned)fd < TK_FDSTATE_SIZE)
+		__atomic_fetch_or(&tk_fd_table[fd], (uint8_t)bits,
+				  __ATOMIC_RELAXED);
+}
+
+#endif

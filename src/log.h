@@ -1,0 +1,35 @@
+/* Log lines: "tcpkeep[PID]: ...", one write(2) each, formatted on the
+ * stack with async-signal-safe code only, so hooks may log. */
+#ifndef TCPKEEP_LOG_H
+#define TCPKEEP_LOG_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+struct tk_line {
+	char text[768];
+	size_t len;
+};
+
+void tk_line_start(struct tk_line *line);
+void tk_line_str(struct tk_line *line, const char *s);
+void tk_line_long(struct tk_line *line, long value);
+/* "192.0.2.1:80", "[2001:db8::1]:443"; "?" for anything else. */
+void tk_line_addr(struct tk_line *line, const struct sockaddr *addr,
+		  socklen_t len);
+
+/* Fixes the destination.  Called once, at load, before any warning. */
+void tk_log_setup(const struct tk_config *cfg);
+
+enum tk_log_level { TK_LOG_WARNING, TK_LOG_DEBUG };
+/* Writes the line (with a newline) to the destination; keeps errno. */
+void tk_log_emit(struct tk_line *line, enum tk_log_level level);
+
+/* The warn callback of tk_config_load() for the library; CTX is the
+ * struct tk_config being loaded. */
+void tk_log_bad_value(void *ctx, const char *var, const char *value,
+		      const char *accepted);
+
+#endif

@@ -1,0 +1,23 @@
+# Shared set-up for the shell tests; source after tap.sh.
+# shellcheck shell=sh
+lib=${TCPKEEP_LIBRARY:?TCPKEEP_LIBRARY must name the built libtcpkeep.so}
+probe="$TESTS_BUILDDIR/probe"
+counter="$TESTS_BUILDDIR/.libs/libcounter.so"
+early="$TESTS_BUILDDIR/.libs/libearly.so"
+# The interpreter itself, not a version manager's shell shim around it.
+PYTHON=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)') ||
+	skip_all "python3 not found"
+
+tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-test.XXXXXX") || exit 99
+trap 'rm -rf "$tmpdir"' EXIT
+trap 'exit 130' INT TERM HUP
+
+# Runs a command with tcpkeep preloaded.
+pre() {
+	env LD_PRELOAD="$lib" "$@"
+}
+
+# The line "LABEL keepalive=... user_timeout=..." for given values.
+opts() {
+	echo "$1 keepalive=$2 idle=$3 intvl=$4 cnt=$5 user_timeout=$6"
+}

@@ -1,0 +1,380 @@
+/* Every parsing rule of SPEC section 4, as tables, without preloading. */
+#include "autoconfig.h"
+#include "config.h"
+
+#include <string.h>
+
+#include "tap.h"
+
+struct case_int {
+	const char *text;
+	int ok;		/* 1: accepted with WANT, 0: rejected */
+	long long want;
+};
+
+static void seconds_table(void)
+{
+	static const struct case_int cases[] = {
+		{ "0", 0, 0 }, { "1", 1, 1 }, { "60", 1, 60 },
+		{ "32767", 1, 32767 }, { "32768", 0, 0 },
+		{ "1s", 1, 1 }, { "90s", 1, 90 }, { "2m", 1, 120 },
+		{ "1h", 1, 3600 }, { "9h", 1, 32400 }, { "10h", 0, 0 },
+		{ "1000ms", 1, 1 }, { "2000ms", 1, 2 }, { "1500ms", 0, 0 },
+		{ "999ms", 0, 0 }, { "0s", 0, 0 }, { "546m", 1, 32760 },
+		{ "547m", 0, 0 }, { "32767000ms", 1, 32767 },
+		{ "", 0, 0 }, { "abc", 0, 0 }, { "30x", 0, 0 }, { "30 ", 0, 0 },
+		{ " 30", 0, 0 }, { "-5", 0, 0 }, { "+5", 0, 0 }, { "0x10", 0, 0 },
+		{ "1.5", 0, 0 }, { "30S", 0, 0 }, { "30sec", 0, 0 }, { "s", 0, 0 },
+		{ "2147483648", 0, 0 },
+		{ "18446744073709551615", 0, 0 },
+		{ "18446744073709551616", 0, 0 },
+		{ "99999999999999999999999h", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = -7;
+		int rc = tk_parse_seconds(cases[i].text, &got);
+
+		if (cases[i].ok)
+			is_int(rc == 0 ? got : -1, cases[i].want,
+			       "seconds '%s' -> %lld", cases[i].text, cases[i].want);
+		else
+			ok(rc == -1 && got == -7, "seconds '%s' rejected, output untouched",
+			   cases[i].text);
+	}
+	ok(tk_parse_seconds(NULL, &(int){0}) == -1, "seconds NULL rejected");
+}
+
+static void count_table(void)
+{
+	static const struct case_int cases[] = {
+		{ "0", 0, 0 }, { "1", 1, 1 }, { "6", 1, 6 }, { "127", 1, 127 },
+		{ "128", 0, 0 }, { "", 0, 0 }, { "5s", 0, 0 }, { "-1", 0, 0 },
+		{ "x", 0, 0 }, { "2147483648", 0, 0 }, { "007", 1, 7 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = -7;
+		int rc = tk_parse_count(cases[i].text, &got);
+
+		if (cases[i].ok)
+			is_int(rc == 0 ? got : -1, cases[i].want, "count '%s'",
+			       cases[i].text);
+		else
+			ok(rc == -1 && got == -7, "count '%s' rejected", cases[i].text);
+	}
+}
+
+static void user_timeout_table(void)
+{
+	static const struct case_int cases[] = {
+		{ "0", 1, 0 }, { "1", 1, 1 }, { "1500", 1, 1500 },
+		{ "1500ms", 1, 1500 }, { "30s", 1, 30000 }, { "2m", 1, 120000 },
+		{ "1h", 1, 3600000 }, { "2147483647", 1, 2147483647LL },
+		{ "2147483648", 0, 0 }, { "2147483647ms", 1, 2147483647LL },
+		{ "2147484s", 0, 0 }, { "2147483s", 1, 2147483000LL },
+		{ "596h", 1, 2145600000LL }, { "597h", 0, 0 },
+		{ "", 0, 0 }, { "-1", 0, 0 }, { "10q", 0, 0 }, { "autox", 0, 0 },
+	};
+	bool is_auto;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned got = 7;
+		int rc;
+
+		is_auto = true;
+		rc = tk_parse_user_timeout(cases[i].text, &got, &is_auto);
+		if (cases[i].ok)
+			ok(rc == 0 && !is_auto && got == (unsigned)cases[i].want,
+			   "user timeout '%s' -> %lld ms", cases[i].text,
+			   cases[i].want);
+		else
+			ok(rc == -1 && got == 7, "user timeout '%s' rejected",
+			   cases[i].text);
+	}
+	is_auto = false;
+	ok(tk_parse_user_timeout("auto", &(unsigned){0}, &is_auto) == 0 && is_auto,
+	   "user timeout 'auto'");
+	is_auto = false;
+	ok(tk_parse_user_timeout("AUTO", &(unsigned){0}, &is_auto) == 0 && is_auto,
+	   "user timeout 'AUTO'");
+}
+
+static void duration_units(void)
+{
+	uint64_t ms = 0;
+
+	ok(tk_parse_duration_ms("90", TK_UNIT_S, &ms) == 0 && ms == 90000,
+	   "bare number in seconds");
+	ok(tk_parse_duration_ms("90", TK_UNIT_MS, &ms) == 0 && ms == 90,
+	   "bare number in milliseconds");
+	ok(tk_parse_duration_ms("1500ms", TK_UNIT_S, &ms) == 0 && ms == 1500,
+	   "ms unit");
+	ok(tk_parse_duration_ms("2m", TK_UNIT_S, &ms) == 0 && ms == 120000,
+	   "m unit");
+	ok(tk_parse_duration_ms("3h", TK_UNIT_MS, &ms) == 0 && ms == 10800000,
+	   "h unit");
+	ok(tk_parse_duration_ms("5120000000000000h", TK_UNIT_S, &ms) == -1,
+	   "overflow in the unit multiplication rejected");
+	ok(tk_parse_duration_ms("1d", TK_UNIT_S, &ms) == -1, "unknown unit d");
+	ok(tk_parse_duration_ms("1 s", TK_UNIT_S, &ms) == -1, "space before unit");
+}
+
+static void bool_table(void)
+{
+	static const char *const yes[] = { "1", "on", "ON", "yes", "Yes", "true", "TRUE" };
+	static const char *const no[] = { "0", "off", "Off", "no", "NO", "false", "False" };
+	static const char *const bad[] = { "", "2", "y", "n", "enable", " on", "on ", "10" };
+	bool v;
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		v = false;
+		ok(tk_parse_bool(yes[i], &v) == 0 && v, "bool '%s' is true", yes[i]);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		v = true;
+		ok(tk_parse_bool(no[i], &v) == 0 && !v, "bool '%s' is false", no[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(tk_parse_bool(bad[i], &v) == -1, "bool '%s' rejected", bad[i]);
+}
+
+static void direction_and_log(void)
+{
+	enum tk_direction d = TK_DIR_BOTH;
+	enum tk_log_dest l = TK_LOG_STDERR;
+	char path[32] = "";
+
+	ok(tk_parse_direction("out", &d) == 0 && d == TK_DIR_OUT, "direction out");
+	ok(tk_parse_direction("IN", &d) == 0 && d == TK_DIR_IN, "direction IN");
+	ok(tk_parse_direction("both", &d) == 0 && d == TK_DIR_BOTH, "direction both");
+	ok(tk_parse_direction("inbound", &d) == -1, "direction inbound rejected");
+	ok(tk_parse_direction("", &d) == -1, "direction empty rejected");
+
+	ok(tk_parse_log("syslog", &l, path, sizeof path) == 0 && l == TK_LOG_SYSLOG,
+	   "log syslog");
+	ok(tk_parse_log("none", &l, path, sizeof path) == 0 && l == TK_LOG_NONE,
+	   "log none");
+	ok(tk_parse_log("stderr", &l, path, sizeof path) == 0 && l == TK_LOG_STDERR,
+	   "log stderr");
+	ok(tk_parse_log("/tmp/x.log", &l, path, sizeof path) == 0 &&
+	   l == TK_LOG_FILE && strcmp(path, "/tmp/x.log") == 0, "log absolute path");
+	ok(tk_parse_log("x.log", &l, path, sizeof path) == -1, "log relative path rejected");
+	ok(tk_parse_log("", &l, path, sizeof path) == -1, "log empty rejected");
+	ok(tk_parse_log("/a/path/much/longer/than/thirty-two/bytes", &l, path,
+			sizeof path) == -1, "log path longer than the buffer rejected");
+}
+
+/* A fake environment for tk_config_load. */
+struct fake_env {
+	const char *const *pairs;	/* name, value, name, value, ..., NULL */
+	bool secure_mode;		/* as in a set-user-ID process */
+};
+
+static const char *fake_lookup(void *ctx, const char *name, bool secure)
+{
+	const struct fake_env *env = ctx;
+
+	if (secure && env->secure_mode)
+		return NULL;
+	for (const char *const *p = env->pairs; *p != NULL; p += 2)
+		if (strcmp(p[0], name) == 0)
+			return p[1];
+	return NULL;
+}
+
+struct warnings {
+	unsigned count;
+	char last_var[64];
+	char last_value[64];
+	char last_accepted[256];
+};
+
+static void record_warning(void *ctx, const char *var, const char *value,
+			   const char *accepted)
+{
+	struct warnings *w = ctx;
+
+	w->count++;
+	snprintf(w->last_var, sizeof w->last_var, "%s", var);
+	snprintf(w->last_value, sizeof w->last_value, "%s", value);
+	snprintf(w->last_accepted, sizeof w->last_accepted, "%s", accepted);
+}
+
+static unsigned load(struct tk_config *cfg, struct warnings *w, bool secure,
+		     const char *const *pairs)
+{
+	struct fake_env env = { pairs, secure };
+
+	memset(w, 0, sizeof *w);
+	return tk_config_load(cfg, fake_lookup, &env, record_warning, w);
+}
+
+static void config_load(void)
+{
+	struct tk_config cfg;
+	struct warnings w;
+
+	{
+		static const char *const env[] = { NULL };
+		is_int(load(&cfg, &w, false, env), 0, "empty environment: no warning");
+		ok(cfg.enabled && cfg.idle_s == 60 && cfg.intvl_s == 10 &&
+		   cfg.cnt == 6 && !cfg.user_timeout_set && !cfg.debug &&
+		   !cfg.force && cfg.direction == TK_DIR_BOTH &&
+		   cfg.log == TK_LOG_STDERR && !tk_config_has_filters(&cfg),
+		   "defaults 60 s / 10 s / 6, user timeout left to the kernel");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_IDLE", "2m", "TCPKEEP_INTVL", "5s",
+			"TCPKEEP_CNT", "3", "TCPKEEP_USER_TIMEOUT", "auto",
+			"TCPKEEP_DEBUG", "yes", NULL };
+		is_int(load(&cfg, &w, false, env), 0, "valid values: no warning");
+		ok(cfg.idle_s == 120 && cfg.intvl_s == 5 && cfg.cnt == 3 &&
+		   cfg.debug, "values taken");
+		ok(cfg.user_timeout_set && cfg.user_timeout_auto &&
+		   cfg.user_timeout_ms == 135000,
+		   "auto = (IDLE + INTVL x CNT) in ms = 135000");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_IDLE", "32767", "TCPKEEP_INTVL", "32767",
+			"TCPKEEP_CNT", "127", "TCPKEEP_USER_TIMEOUT", "auto", NULL };
+		load(&cfg, &w, false, env);
+		is_int(cfg.user_timeout_ms, 2147483647,
+		       "auto past INT_MAX ms is clamped to 2147483647");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_IDLE", "abc", "TCPKEEP_CNT", "6", NULL };
+		is_int(load(&cfg, &w, false, env), 1, "one bad value: one warning");
+		ok(strcmp(w.last_var, "TCPKEEP_IDLE") == 0 &&
+		   strcmp(w.last_value, "abc") == 0 &&
+		   strstr(w.last_accepted, "32767") != NULL,
+		   "warning names variable, value and what is accepted");
+		is_int(cfg.idle_s, 60, "bad value keeps the default");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_ENABLE", "maybe", "TCPKEEP_IDLE", "0",
+			"TCPKEEP_INTVL", "32768", "TCPKEEP_CNT", "128",
+			"TCPKEEP_USER_TIMEOUT", "2147483648",
+			"TCPKEEP_DIRECTION", "sideways", "TCPKEEP_FORCE", "",
+			"TCPKEEP_DEBUG", "2", "TCPKEEP_LOG", "relative.log", NULL };
+		is_int(load(&cfg, &w, false, env), 9,
+		       "nine bad values: nine warnings");
+		ok(cfg.enabled && cfg.idle_s == 60 && cfg.intvl_s == 10 &&
+		   cfg.cnt == 6 && !cfg.user_timeout_set &&
+		   cfg.direction == TK_DIR_BOTH && !cfg.force && !cfg.debug &&
+		   cfg.log == TK_LOG_STDERR, "every bad value keeps its default");
+	}
+	{
+		static const char *const env[] = { "TCPKEEP_ENABLE", "off", NULL };
+		load(&cfg, &w, false, env);
+		ok(!cfg.enabled, "TCPKEEP_ENABLE=off");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_LOG", "/tmp/tcpkeep.log", NULL };
+		load(&cfg, &w, false, env);
+		ok(cfg.log == TK_LOG_FILE &&
+		   strcmp(cfg.log_path, "/tmp/tcpkeep.log") == 0,
+		   "TCPKEEP_LOG file path honoured normally");
+		is_int(load(&cfg, &w, true, env), 1,
+		       "TCPKEEP_LOG file path in a set-user-ID process: warned");
+		ok(cfg.log == TK_LOG_STDERR && cfg.log_path[0] == '\0',
+		   "and not honoured (secure lookup hides it)");
+	}
+	{
+		static const char *const env[] = { "TCPKEEP_LOG", "none", NULL };
+		is_int(load(&cfg, &w, true, env), 0,
+		       "TCPKEEP_LOG=none in a set-user-ID process: accepted");
+	}
+}
+
+static void aliases(void)
+{
+	struct tk_config cfg;
+	struct warnings w;
+
+	{
+		static const char *const env[] = {
+			"TCP_KEEPIDLE", "7", "TCP_KEEPINTVL", "8", "TCP_KEEPCNT", "9",
+			"TCP_USER_TIMEOUT", "1234", "LIBKEEPALIVE_DEBUG", "1", NULL };
+		load(&cfg, &w, false, env);
+		ok(cfg.idle_s == 7 && cfg.intvl_s == 8 && cfg.cnt == 9 &&
+		   cfg.user_timeout_set && cfg.user_timeout_ms == 1234 &&
+		   cfg.debug, "libkeepalive (Santos) variables");
+		ok(cfg.idle_from && strcmp(cfg.idle_from, "TCP_KEEPIDLE") == 0,
+		   "source of idle recorded as TCP_KEEPIDLE");
+	}
+	{
+		static const char *const env[] = {
+			"DD_TCP_KEEPALIVE_TIME", "11", "DD_TCP_KEEPALIVE_INTVL", "12",
+			"DD_TCP_KEEPALIVE_PROBES", "13", "DD_DEBUG", "1", NULL };
+		load(&cfg, &w, false, env);
+		ok(cfg.idle_s == 11 && cfg.intvl_s == 12 && cfg.cnt == 13 &&
+		   cfg.debug && cfg.enabled, "libdontdie variables");
+	}
+	{
+		static const char *const env[] = { "DD_USE_KEEPALIVE", "0", NULL };
+		load(&cfg, &w, false, env);
+		ok(!cfg.enabled, "DD_USE_KEEPALIVE=0 disables");
+	}
+	{
+		static const char *const env[] = {
+			"KEEPIDLE", "21", "KEEPINTVL", "22", "KEEPCNT", "23", NULL };
+		load(&cfg, &w, false, env);
+		ok(cfg.idle_s == 21 && cfg.intvl_s == 22 && cfg.cnt == 23,
+		   "original libkeepalive variables");
+	}
+	{
+		static const char *const env[] = { "KEEPALIVE", "off", NULL };
+		load(&cfg, &w, false, env);
+		ok(!cfg.enabled, "KEEPALIVE=off disables");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_IDLE", "31", "TCP_KEEPIDLE", "32",
+			"DD_TCP_KEEPALIVE_TIME", "33", "KEEPIDLE", "34",
+			"DD_TCP_KEEPALIVE_INTVL", "35", "KEEPINTVL", "36",
+			"KEEPCNT", "37", "TCPKEEP_ENABLE", "1", "KEEPALIVE", "off",
+			NULL };
+		load(&cfg, &w, false, env);
+		ok(cfg.idle_s == 31 && cfg.intvl_s == 35 && cfg.cnt == 37 &&
+		   cfg.enabled, "precedence: TCPKEEP_, then Santos, libdontdie, original");
+	}
+	{
+		static const char *const env[] = {
+			"TCP_KEEPIDLE", "bogus", "DD_TCP_KEEPALIVE_TIME", "40", NULL };
+		is_int(load(&cfg, &w, false, env), 1, "bad alias value warned");
+		ok(cfg.idle_s == 60 && strcmp(w.last_var, "TCP_KEEPIDLE") == 0,
+		   "the set alias wins even when bad: default kept, later alias unused");
+	}
+}
+
+static void escaping(void)
+{
+	char out[64];
+
+	tk_escape_value(out, sizeof out, "a\nb'c\\", 64);
+	ok(strcmp(out, "a\\x0ab\\x27c\\x5c") == 0, "control characters and quotes escaped: %s", out);
+	tk_escape_value(out, sizeof out, "0123456789", 4);
+	ok(strcmp(out, "0123...") == 0, "long values cut with ...: %s", out);
+	tk_escape_value(out, 8, "0123456789", 64);
+	ok(strlen(out) < 8, "never past the buffer: %s", out);
+}
+
+int main(void)
+{
+	seconds_table();
+	count_table();
+	user_timeout_table();
+	duration_units();
+	bool_table();
+	direction_and_log();
+	config_load();
+	aliases();
+	escaping();
+	return done_testing();
+}
