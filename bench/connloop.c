@@ -13,7 +13,8 @@
  *                  accept COUNT connections (0: until killed), read each
  *                  until the client closed it, close
  *   serve-unix PATH  the same on an AF_UNIX stream socket bound to PATH
- *   rss            open one TCP socket, print VmRSS and VmHWM in kB
+ *   rss            open one TCP socket, print VmRSS and VmHWM and the
+ *                  private dirty memory (smaps_rollup) in kB
  *
  * With -o native the program sets SO_KEEPALIVE, TCP_KEEPIDLE 60,
  * TCP_KEEPINTVL 10 and TCP_KEEPCNT 6 itself right after socket() on every
@@ -280,6 +281,18 @@ static void print_rss(void)
 			printf("rss %lu\n", kb);
 		else if (sscanf(line, "VmHWM: %lu", &kb) == 1)
 			printf("hwm %lu\n", kb);
+	}
+	fclose(f);
+	/* Memory that is this process's alone: what a preloaded library
+	 * really adds when its text is shared with every other process. */
+	f = fopen("/proc/self/smaps_rollup", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned long kb;
+
+		if (sscanf(line, "Private_Dirty: %lu", &kb) == 1)
+			printf("dirty %lu\n", kb);
 	}
 	fclose(f);
 }

@@ -6,8 +6,13 @@
 #   CONNLOOP         the loop program (default: bench/connloop of the build tree)
 #   TCPKEEP_LIBRARY  the library (default: src/.libs/libtcpkeep.so of the build tree)
 #   BENCH_BUILDDIR   the build tree (default: the current directory)
-#   BENCH_ROUNDS     alternating runs per variant for wall time (default 9)
+#   BENCH_ROUNDS     alternating runs per variant for wall time (default 11)
 #   BENCH_CONNS      connections per wall-time run (default 20000)
+#   BENCH_EMPTY_LIBRARY  an empty shared object, preloaded to show the
+#                    dynamic loader's own start-up cost (default:
+#                    bench/.libs/libempty.so of the build tree; skipped if absent)
+#   BENCH_KEEP       a directory to keep the raw data in (per-run times,
+#                    callgrind and strace outputs)
 #
 # Variants: "bare" sets no option; "native" sets SO_KEEPALIVE,
 # TCP_KEEPIDLE 60, TCP_KEEPINTVL 10 and TCP_KEEPCNT 6 itself right after
@@ -23,7 +28,8 @@ set -u
 builddir=${BENCH_BUILDDIR:-.}
 connloop=${CONNLOOP:-$builddir/bench/connloop}
 lib=${TCPKEEP_LIBRARY:-$builddir/src/.libs/libtcpkeep.so}
-rounds=${BENCH_ROUNDS:-9}
+empty_lib=${BENCH_EMPTY_LIBRARY:-$builddir/bench/.libs/libempty.so}
+rounds=${BENCH_ROUNDS:-11}
 conns=${BENCH_CONNS:-20000}
 # Two loop lengths for counted figures: start-up and exit cancel out in the
 # difference, what is left is per connection.
@@ -47,6 +53,7 @@ die() {
 
 case $connloop in /*) ;; *) connloop=$(pwd)/$connloop ;; esac
 case $lib in /*) ;; *) lib=$(pwd)/$lib ;; esac
+case $empty_lib in /*) ;; *) empty_lib=$(pwd)/$empty_lib ;; esac
 [ -x "$connloop" ] || die "$connloop not built (run make bench)"
 [ -f "$lib" ] || die "library $lib not found (build it, or set TCPKEEP_LIBRARY)"
 case $rounds in '' | *[!0-9]*) die "BENCH_ROUNDS must be a number" ;; esac
@@ -64,11 +71,15 @@ done
 rules="${rules}127.0.0.0/8"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-bench.XXXXXX") || die "mktemp failed"
+: >"$tmp/verdicts"
 server_pid=
 cleanup() {
 	if [ -n "$server_pid" ]; then
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
+	fi
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		mkdir -p "$BENCH_KEEP" && cp -R "$tmp/." "$BENCH_KEEP/"
 	fi
 	rm -rf "$tmp"
 }
@@ -92,6 +103,7 @@ with_variant() {
 	shift
 	case $wv in
 	bare | native) "$@" ;;
+	empty) env LD_PRELOAD="$empty_lib" "$@" ;;
 	plain) env LD_PRELOAD="$lib" "$@" ;;
 	tcpkeep) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 "$@" ;;
 	rules) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 TCPKEEP_ONLY="$rules" "$@" ;;
@@ -115,7 +127,8 @@ median() {
 
 # verdict VALUE LIMIT: PASS when VALUE <= LIMIT.
 verdict() {
-	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "OVER" }'
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "OVER" }' |
+		tee -a "$tmp/verdicts"
 }
 
 short_sleep() {
@@ -208,6 +221,21 @@ ratio_median() {
 		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$1" | median
 }
 
+# ratio_spread FILE A B: half the interquartile range of the per-round
+# A/B ratios: how much the machine let the runs wander.
+ratio_spread() {
+	awk -v a="$2" -v b="$3" '
+		$2 == a { x[$1] = $3 }
+		$2 == b { y[$1] = $3 }
+		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$1" | sort -n |
+		awk '{ v[NR] = $1 }
+			END {
+				if (NR < 4) { print "nan"; exit }
+				q1 = v[int((NR + 3) / 4)]; q3 = v[NR + 1 - int((NR + 3) / 4)]
+				printf "%.4f\n", (q3 - q1) / 2
+			}'
+}
+
 config_name() {
 	case $1 in
 	tcpkeep) echo default ;;
@@ -223,28 +251,30 @@ wall_report() {
 		wr_tk=$(col_median "$wr_file" "$wr_v")
 		wr_rn=$(ratio_median "$wr_file" "$wr_v" native)
 		wr_rb=$(ratio_median "$wr_file" "$wr_v" bare)
+		wr_sp=$(ratio_spread "$wr_file" "$wr_v" native)
 		if [ "$wr_v" = tcpkeep ]; then
 			wr_mark="<= 1.02 $(verdict "$wr_rn" 1.02)"
 		else
 			wr_mark="(1.02 for the default)"
 		fi
-		printf '%-13s %-9s %9.0f %9.0f %9.0f %10.4f %8.4f  %s\n' \
-			"$2" "$(config_name "$wr_v")" "$wr_bare" "$wr_native" "$wr_tk" "$wr_rn" "$wr_rb" "$wr_mark"
+		printf '%-13s %-9s %7.0f %7.0f %7.0f %7.4f +-%6.4f %7.4f  %s\n' \
+			"$2" "$(config_name "$wr_v")" "$wr_bare" "$wr_native" "$wr_tk" "$wr_rn" "$wr_sp" "$wr_rb" "$wr_mark"
 	done
 }
 
 echo
 echo "== Wall time per connection, ns: median of $rounds alternating runs of $conns connections;"
-echo "   ratios: median of the per-round ratios"
+echo "   ratios: median of the per-round ratios; load average before: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
 start_listener
 wall_case client tcp "$port"
 stop_server
 wall_case local local
-printf '%-13s %-9s %9s %9s %9s %10s %8s  %s\n' case config bare native tcpkeep tk/native tk/bare target
+printf '%-13s %-9s %7s %7s %7s %7s %7s %7s  %s\n' case config bare native tcpkeep tk/nativ "+-" tk/bare target
 wall_report client client-only
 wall_report local same-process
 echo "   client-only: socket, connect, close (listener in another process);"
-echo "   same-process: socket, connect, accept, close, close"
+echo "   same-process: socket, connect, accept, close, close; +- is half the interquartile"
+echo "   range of the per-round tk/native ratios; load average now: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
 
 ## ------------------------------------------------------------ instructions
 have_valgrind=
@@ -265,23 +295,39 @@ cg_total() {
 	awk '/^totals:/ { print $2; found = 1; exit } END { if (!found) print "nan" }' "$1"
 }
 
-# cg_funcs FILE: "Ir<TAB>function (object)" per function, exclusive counts.
+# cg_funcs FILE: "Ir<TAB>function<TAB>object" per function, exclusive
+# counts, read from callgrind's own output format: "ob=" and "fn=" name the
+# current object and function ("(id) name" the first time, "(id)" after),
+# "cob="/"cfn=" name a callee, and the cost line after "calls=" is the
+# callee's inclusive cost, not the caller's own.
 cg_funcs() {
-	callgrind_annotate --inclusive=no --threshold=100 --auto=no "$1" 2>/dev/null | awk '
-		/^ *[0-9][0-9,]* \(/ {
-			ir = $1; gsub(/,/, "", ir)
-			rest = $0; sub(/^ *[0-9,]+ +\([^)]*\) +/, "", rest)
-			obj = ""
-			if (match(rest, / \[[^]]*\]$/)) {
-				obj = substr(rest, RSTART + 2, RLENGTH - 3)
-				rest = substr(rest, 1, RSTART - 1)
-				sub(/.*\//, "", obj)
+	awk '
+		function named(kind, spec,   id) {
+			if (match(spec, /^\([0-9]+\)/)) {
+				id = substr(spec, 2, RLENGTH - 2)
+				spec = substr(spec, RLENGTH + 1)
+				sub(/^ /, "", spec)
+				if (spec != "") tbl[kind, id] = spec
+				return tbl[kind, id]
 			}
-			n = split(rest, parts, ":")
-			fn = parts[n]
-			if (fn == "PROGRAM TOTALS") next
-			printf "%s\t%s (%s)\n", ir, fn, obj
-		}'
+			return spec
+		}
+		/^ob=/ { ob = named("ob", substr($0, 4)); next }
+		/^cob=/ { named("ob", substr($0, 5)); next }
+		/^fn=/ { fn = named("fn", substr($0, 4)); next }
+		/^cfn=/ { named("fn", substr($0, 5)); next }
+		/^calls=/ { skip = 1; next }
+		/^[0-9+*-]/ {
+			if (skip) { skip = 0; next }
+			self[fn "\t" ob] += $2
+		}
+		END {
+			for (k in self) {
+				split(k, p, "\t")
+				o = p[2]; sub(/.*\//, "", o)
+				printf "%d\t%s\t%s\n", self[k], p[1], o
+			}
+		}' "$1"
 }
 
 # cg_case NAME CONNLOOP-ARGS...: both loop lengths for every variant.
@@ -299,24 +345,32 @@ cg_per_conn() {
 		-v span=$((cg_n2 - cg_n1)) 'BEGIN { printf "%.2f\n", (b - a) / span }'
 }
 
-# cg_where NAME VARIANT: per function, instructions per connection that
-# VARIANT spends and native does not (negative: spends less).
-cg_where() {
-	for cw_s in "$2.1" "$2.2" native.1 native.2; do
-		cg_funcs "$tmp/cg.$1.$cw_s" >"$tmp/cg.$1.$cw_s.f"
+# fn_diff SPAN F1 F2 F3 F4: per function, ((F2 - F1) - (F4 - F3)) / SPAN
+# from callgrind outputs, the largest twelve.
+fn_diff() {
+	fd_span=$1
+	shift
+	for fd_f in "$@"; do
+		[ -f "$fd_f.f" ] || cg_funcs "$fd_f" >"$fd_f.f"
 	done
-	awk -F '\t' -v span=$((cg_n2 - cg_n1)) '
+	awk -F '\t' -v span="$fd_span" '
 		FNR == 1 { f++ }
-		{ v[f, $2] = $1; names[$2] = 1 }
+		{ n = $2 " (" $3 ")"; v[f, n] += $1; names[n] = 1 }
 		END {
 			for (n in names) {
 				d = ((v[2, n] - v[1, n]) - (v[4, n] - v[3, n])) / span
 				if (d >= 0.5 || d <= -0.5) printf "%.2f\t%s\n", d, n
 			}
-		}' "$tmp/cg.$1.$2.1.f" "$tmp/cg.$1.$2.2.f" \
-		"$tmp/cg.$1.native.1.f" "$tmp/cg.$1.native.2.f" |
+		}' "$1.f" "$2.f" "$3.f" "$4.f" |
 		sort -t "$(printf '\t')" -k1,1nr | head -n 12 |
 		awk -F '\t' '{ printf "      %+9.2f  %s\n", $1, $2 }'
+}
+
+# cg_where NAME VARIANT: per function, instructions per connection that
+# VARIANT spends and native does not (negative: spends less).
+cg_where() {
+	fn_diff $((cg_n2 - cg_n1)) "$tmp/cg.$1.$2.1" "$tmp/cg.$1.$2.2" \
+		"$tmp/cg.$1.native.1" "$tmp/cg.$1.native.2"
 }
 
 cg_report() {
@@ -479,12 +533,13 @@ fi
 ## ------------------------------------------------------------ start-up
 echo
 echo "== Start-up: /bin/true (callgrind Ir, whole process, median of 3) and resident memory"
-echo "   (VmHWM of connloop after one socket(), kB, median of 5, address randomisation off)"
+echo "   (connloop after one socket(): VmHWM and private dirty memory, kB, median of 5,"
+echo "   address randomisation off)"
 su_ir() {
-	for _ in 1 2 3; do
-		with_variant "$1" valgrind --tool=callgrind --callgrind-out-file="$tmp/true.out" /bin/true \
+	for su_i in 1 2 3; do
+		with_variant "$1" valgrind --tool=callgrind --callgrind-out-file="$tmp/true.$1.$su_i" /bin/true \
 			>/dev/null 2>&1 || die "callgrind /bin/true failed"
-		cg_total "$tmp/true.out"
+		cg_total "$tmp/true.$1.$su_i"
 	done | median
 }
 # Address randomisation moves page boundaries and with them what the
@@ -493,22 +548,30 @@ norandom=
 if setarch "$(uname -m)" -R true 2>/dev/null; then
 	norandom=yes
 fi
+# su_rss VARIANT hwm|dirty
 su_rss() {
 	for _ in 1 2 3 4 5; do
 		if [ -n "$norandom" ]; then
 			with_variant "$1" setarch "$(uname -m)" -R "$connloop" rss
 		else
 			with_variant "$1" "$connloop" rss
-		fi | awk '$1 == "hwm" { print $2 }'
+		fi | awk -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) print "nan" }'
 	done | median
 }
-printf '%-22s %10s %9s  %-16s %7s %7s\n' config Ir added target "HWM kB" added
+kb_added() {
+	awk -v t="$1" -v b="$2" 'BEGIN { if (t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }'
+}
+printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' config Ir added target "HWM kB" added "dirty" added
 su_base_ir=nan
 [ -n "$have_valgrind" ] && su_base_ir=$(su_ir bare)
-su_base_rss=$(su_rss bare)
-printf '%-22s %10s %9s  %-16s %7s %7s\n' "without tcpkeep" "$su_base_ir" - - "$su_base_rss" -
-for su_v in plain tcpkeep rules; do
+su_base_rss=$(su_rss bare hwm)
+su_base_dirty=$(su_rss bare dirty)
+printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base_ir" - - "$su_base_rss" - "$su_base_dirty" -
+su_variants="plain tcpkeep rules"
+[ -f "$empty_lib" ] && su_variants="empty $su_variants"
+for su_v in $su_variants; do
 	case $su_v in
+	empty) su_label="empty .so (floor)" ;;
 	plain) su_label="tcpkeep, no variables" ;;
 	tcpkeep) su_label="tcpkeep, DEBUG=0" ;;
 	rules) su_label="tcpkeep, 32 rules" ;;
@@ -516,8 +579,19 @@ for su_v in plain tcpkeep rules; do
 	su_tk=nan
 	[ -n "$have_valgrind" ] && su_tk=$(su_ir "$su_v")
 	su_added=$(awk -v t="$su_tk" -v b="$su_base_ir" 'BEGIN { if (t == "nan" || b == "nan") print "nan"; else printf "%+d\n", t - b }')
-	su_r=$(su_rss "$su_v")
-	su_radd=$(awk -v t="$su_r" -v b="$su_base_rss" 'BEGIN { printf "%+d\n", t - b }')
-	printf '%-22s %10s %9s  %-16s %7s %7s\n' "$su_label" "$su_tk" "$su_added" \
-		"<= 10000 $(verdict "$su_added" 10000)" "$su_r" "$su_radd"
+	su_r=$(su_rss "$su_v" hwm)
+	su_d=$(su_rss "$su_v" dirty)
+	printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "$su_label" "$su_tk" "$su_added" \
+		"$(if [ "$su_v" = empty ]; then echo -; else echo "<= 10000 $(verdict "$su_added" 10000)"; fi)" \
+		"$su_r" "$(kb_added "$su_r" "$su_base_rss")" \
+		"$su_d" "$(kb_added "$su_d" "$su_base_dirty")"
 done
+if [ -n "$have_valgrind" ]; then
+	echo "   where the start-up instructions go, tcpkeep with no variables minus without (function, object):"
+	fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+	echo "   and what 32 rules add to DEBUG=0 alone:"
+	fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+fi
+
+echo
+echo "targets: $(grep -c PASS "$tmp/verdicts") PASS, $(grep -c OVER "$tmp/verdicts") OVER (the benchmark never fails on them)"
