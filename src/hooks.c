@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -33,10 +34,29 @@ uint8_t tk_fd_table[TK_FDSTATE_SIZE];
  * before it; read-only afterwards. */
 static struct tk_config config;
 static bool filtering;
+/* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
+ * socket costs only the system calls that can change the verdict: the
+ * peer (getpeername) when some rule names an address, the service port
+ * (getsockname) when some rule names ports. */
+static bool rules_need_peer, rules_need_port;
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
 static long init_tid;
+
+static void scan_rules(const struct tk_rules *rules)
+{
+	if (rules == NULL)
+		return;
+	for (unsigned i = 0; i < rules->count && i < TK_RULES_MAX; i++) {
+		const struct tk_rule *r = &rules->rule[i];
+
+		if (r->kind != TK_RULE_ANY)
+			rules_need_peer = true;
+		if (r->port_lo != 0 || r->port_hi != 65535)
+			rules_need_port = true;
+	}
+}
 
 static void load(void)
 {
@@ -46,6 +66,8 @@ static void load(void)
 	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, &config);
 	tk_log_setup(&config);
 	filtering = tk_config_has_filters(&config);
+	scan_rules(config.have_only ? &config.only : NULL);
+	scan_rules(config.have_skip ? &config.skip : NULL);
 }
 
 /* True once the configuration can be read.  Another library's constructor
@@ -209,13 +231,18 @@ int tk_hook_socket(int domain, int type, int protocol)
 	return fd;
 }
 
+/* Only the bytes up to the port are required: Linux accepts the 24-byte
+ * sockaddr_in6 of RFC 2133 (no sin6_scope_id) in connect(), and its port
+ * must count for port rules like any other. */
 static int port_of(const struct sockaddr *addr, socklen_t len)
 {
 	if (addr->sa_family == AF_INET &&
-	    len >= (socklen_t)sizeof(struct sockaddr_in))
+	    len >= (socklen_t)(offsetof(struct sockaddr_in, sin_port) +
+			       sizeof(in_port_t)))
 		return ntohs(((const struct sockaddr_in *)(const void *)addr)->sin_port);
 	if (addr->sa_family == AF_INET6 &&
-	    len >= (socklen_t)sizeof(struct sockaddr_in6))
+	    len >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_port) +
+			       sizeof(in_port_t)))
 		return ntohs(((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
 	return -1;
 }
@@ -297,15 +324,20 @@ static void after_accept(int listener, int fd, const struct sockaddr *addr,
 	if (config.force)
 		prog_mask = 0;
 	if (filtering) {
-		if (addr != NULL && lenp != NULL && *lenp > 0) {
-			peerp = addr;
-			peerlen = *lenp;
-		} else if (config.have_only || config.have_skip) {
+		/* The peer is asked for again rather than read from the
+		 * caller's buffer: the kernel truncates the address to that
+		 * buffer but reports its full length (an IPv6 peer accepted
+		 * into a 16-byte struct sockaddr says 28), and the buffer's
+		 * size could only be known by reading *lenp before the call,
+		 * which would crash where the real call fails with EFAULT. */
+		(void)addr;
+		(void)lenp;
+		if (rules_need_peer || config.debug) {
 			peerlen = sizeof peer;
 			if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
 				peerp = (struct sockaddr *)&peer;
 		}
-		if ((config.have_only || config.have_skip) &&
+		if (rules_need_port &&
 		    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
 			service_port = port_of((struct sockaddr *)&local,
 					       locallen);
