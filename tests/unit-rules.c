@@ -81,6 +81,12 @@ static const struct match_case match_cases[] = {
 	{ "192.0.2.7", "::ffff:192.0.2.8", 80, false },
 	{ "192.0.2.7", "::192.0.2.7", 80, false },	/* v4-compatible, not mapped */
 	{ "192.0.2.7", "2001:db8::c000:207", 80, false },
+	/* ::ffff:a.b.c.d in the low half alone is not v4-mapped */
+	{ "192.0.2.7", "1::ffff:192.0.2.7", 80, false },
+	{ "0.0.0.0/0", "1::ffff:192.0.2.7", 80, false },
+	{ "0.0.0.0/0", "::1:ffff:c000:207", 80, false },
+	{ "::/0", "1::ffff:192.0.2.7", 80, true },
+	{ "::/0", "::1:ffff:c000:207", 80, true },
 	/* IPv4 CIDR at the edges */
 	{ "0.0.0.0/0", "0.0.0.0", 1, true },
 	{ "0.0.0.0/0", "255.255.255.255", 1, true },
@@ -141,6 +147,7 @@ static const struct match_case match_cases[] = {
 	{ "loopback", "127.0.0.1", 1, true },
 	{ "loopback", "127.255.255.254", 1, true },
 	{ "loopback", "127.0.0.0", 1, true },
+	{ "loopback", "127.255.255.255", 1, true },
 	{ "loopback", "::1", 1, true },
 	{ "loopback", "::ffff:127.0.0.1", 1, true },
 	{ "loopback", "128.0.0.1", 1, false },
@@ -205,6 +212,9 @@ static const struct match_case match_cases[] = {
 	/* peers of no known family match port-only rules only */
 	{ ":80", "null", 80, true },
 	{ ":80", "null", 81, false },
+	{ ":1-65535", "null", 1, true },
+	{ ":1-65535", "unix", 65535, true },
+	{ ":1-65535", "null", 0, false },
 	{ ":80", "unix", 80, true },
 	{ ":80", "short4", 80, true },
 	{ "0.0.0.0/0", "null", 80, false },
@@ -224,6 +234,94 @@ static const struct match_case match_cases[] = {
 	{ "2001:db8::/32 loopback", "::1", 1, true },
 	{ "2001:db8::/32 loopback", "2001:db8::9", 1, true },
 	{ "2001:db8::/32 loopback", "fe80::1", 1, false },
+};
+
+/* Merging in the compiled index: how many intervals each family keeps,
+ * and peers (at port 1) on both sides of every edge that must or must
+ * not match. */
+struct merge_case {
+	const char *rules;
+	unsigned n4, n6, nported;
+	const char *yes[6];
+	const char *no[6];
+};
+
+static const struct merge_case merge_cases[] = {
+	{ "10.0.0.0/25, 10.0.0.128/25", 1, 0, 0,
+	  { "10.0.0.0", "10.0.0.127", "10.0.0.128", "10.0.0.255" },
+	  { "9.255.255.255", "10.0.1.0" } },
+	{ "10.0.0.128/25 10.0.0.0/25", 1, 0, 0,
+	  { "10.0.0.0", "10.0.0.127", "10.0.0.128", "10.0.0.255" },
+	  { "9.255.255.255", "10.0.1.0" } },
+	/* a gap of one address is not merged */
+	{ "10.0.0.0/25 10.0.0.129/32", 2, 0, 0,
+	  { "10.0.0.0", "10.0.0.127", "10.0.0.129" },
+	  { "10.0.0.128", "10.0.0.130", "9.255.255.255" } },
+	{ "10.0.2.0/23 10.0.0.0/24 10.0.1.0/24", 1, 0, 0,
+	  { "10.0.0.0", "10.0.1.0", "10.0.1.255", "10.0.3.255" },
+	  { "9.255.255.255", "10.0.4.0" } },
+	/* nested, in either order */
+	{ "10.1.2.3 10.0.0.0/8 10.1.0.0/16", 1, 0, 0,
+	  { "10.0.0.0", "10.1.2.3", "10.1.2.4", "10.255.255.255" },
+	  { "9.255.255.255", "11.0.0.0" } },
+	{ "10.0.0.0/8 10.255.255.255 10.0.0.0/9", 1, 0, 0,
+	  { "10.0.0.0", "10.128.0.0", "10.255.255.255" },
+	  { "9.255.255.255", "11.0.0.0" } },
+	/* duplicates */
+	{ "192.0.2.0/24 192.0.2.0/24 192.0.2.7 192.0.2.7/32", 1, 0, 0,
+	  { "192.0.2.0", "192.0.2.7", "192.0.2.255" },
+	  { "192.0.1.255", "192.0.3.0" } },
+	{ "192.0.2.7 192.0.2.7", 1, 0, 0,
+	  { "192.0.2.7" }, { "192.0.2.6", "192.0.2.8" } },
+	/* the top and the bottom of the space */
+	{ "255.255.255.0/24 255.255.255.255 255.255.254.0/24", 1, 0, 0,
+	  { "255.255.254.0", "255.255.255.254", "255.255.255.255" },
+	  { "255.255.253.255", "0.0.0.0" } },
+	{ "0.0.0.1 0.0.0.0/32 0.0.0.2/31", 1, 0, 0,
+	  { "0.0.0.0", "0.0.0.1", "0.0.0.3" },
+	  { "0.0.0.4", "255.255.255.255" } },
+	{ "10.0.0.0/8 0.0.0.0/0 192.0.2.1", 1, 0, 0,
+	  { "0.0.0.0", "255.255.255.255", "::ffff:1.2.3.4" },
+	  { "::1", "2001:db8::1", "::" } },
+	/* loopback merges with its neighbours, and brings ::1 */
+	{ "126.0.0.0/8 loopback 127.0.0.0/8 128.0.0.0/8", 1, 1, 0,
+	  { "126.0.0.0", "127.0.0.1", "128.255.255.255", "::1",
+	    "::ffff:128.0.0.1" },
+	  { "125.255.255.255", "129.0.0.0", "::2", "::" } },
+	{ "loopback ::1 loopback", 1, 1, 0,
+	  { "127.0.0.1", "::1" }, { "::2", "::", "128.0.0.0" } },
+	/* IPv4 rules written in IPv6 merge with IPv4 ones */
+	{ "::ffff:10.0.0.0/105 10.128.0.0/9", 1, 0, 0,
+	  { "10.0.0.0", "10.127.255.255", "10.128.0.0", "::ffff:10.200.0.1" },
+	  { "11.0.0.0", "9.255.255.255" } },
+	/* IPv6 */
+	{ "2001:db8::/33 2001:db8:8000::/33", 0, 1, 0,
+	  { "2001:db8::", "2001:db8:7fff:ffff:ffff:ffff:ffff:ffff",
+	    "2001:db8:8000::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff" },
+	  { "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::" } },
+	/* adjacent across the carry between the 64-bit halves */
+	{ "2001:db8:0:0:ffff:ffff:ffff:ffff 2001:db8:0:1::/64", 0, 1, 0,
+	  { "2001:db8::ffff:ffff:ffff:ffff", "2001:db8:0:1::",
+	    "2001:db8:0:1:ffff:ffff:ffff:ffff" },
+	  { "2001:db8::ffff:ffff:ffff:fffe", "2001:db8:0:2::" } },
+	/* an interval whose low half wraps: last.lo < first.lo */
+	{ "2001:db8:0:1::/65 2001:db8:0:0:8000::/65", 0, 1, 0,
+	  { "2001:db8::8000:0:0:0", "2001:db8::ffff:ffff:ffff:ffff",
+	    "2001:db8:0:1::", "2001:db8:0:1:7fff:ffff:ffff:ffff" },
+	  { "2001:db8::7fff:ffff:ffff:ffff", "2001:db8:0:1:8000::",
+	    "2001:db8:0:2:7fff::" } },
+	{ "2001:db8:0:0:ffff:ffff:ffff:fffe 2001:db8:0:1::", 0, 2, 0,
+	  { "2001:db8::ffff:ffff:ffff:fffe", "2001:db8:0:1::" },
+	  { "2001:db8::ffff:ffff:ffff:ffff", "2001:db8:0:1::1" } },
+	{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff::/16 ::/0", 0, 1, 0,
+	  { "::", "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+	  { "::ffff:1.2.3.4", "1.2.3.4" } },
+	{ "2001:db8::/32 2001:db8:1::/48 2001:db8::/32 2001:db8:1::5", 0, 1, 0,
+	  { "2001:db8::", "2001:db8:1::5", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff" },
+	  { "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::" } },
+	/* rules with ports stay out of the intervals */
+	{ "10.0.0.0/8 10.0.0.0/8:80 :443 [2001:db8::/32]:22 loopback:5432", 1, 0, 4,
+	  { "10.0.0.1" }, { "11.0.0.1", "2001:db8::1", "127.0.0.1", "::1" } },
 };
 
 /* Separators: each list has the rules 192.0.2.1 and :22 (or one rule). */
@@ -477,6 +575,168 @@ static void test_stored(void)
 		   "stored as loopback port 22, any address ports 80-90");
 }
 
+static void test_merging(void)
+{
+	for (size_t i = 0; i < sizeof merge_cases / sizeof merge_cases[0]; i++) {
+		const struct merge_case *c = &merge_cases[i];
+		struct tk_rules rules;
+		struct peer peer;
+		char err[160];
+
+		if (!is_int(tk_rules_parse(c->rules, &rules, err, sizeof err), 0,
+			    "'%s' parses", c->rules)) {
+			diag("  err: %s", err);
+			continue;
+		}
+		ok(rules.index.n4 == c->n4 && rules.index.n6 == c->n6 &&
+		   rules.index.nported == c->nported,
+		   "'%s' keeps %u IPv4 and %u IPv6 intervals, %u rules with ports"
+		   " (has %u, %u, %u)", c->rules, c->n4, c->n6, c->nported,
+		   rules.index.n4, rules.index.n6, rules.index.nported);
+		for (size_t k = 0; k < 6 && c->yes[k] != NULL; k++) {
+			if (make_peer(c->yes[k], &peer) != 0) {
+				ok(0, "peer %s", c->yes[k]);
+				continue;
+			}
+			ok(tk_rules_match(&rules, peer.sa, peer.len, 1),
+			   "'%s' matches %s", c->rules, c->yes[k]);
+		}
+		for (size_t k = 0; k < 6 && c->no[k] != NULL; k++) {
+			if (make_peer(c->no[k], &peer) != 0) {
+				ok(0, "peer %s", c->no[k]);
+				continue;
+			}
+			ok(!tk_rules_match(&rules, peer.sa, peer.len, 1),
+			   "'%s' does not match %s", c->rules, c->no[k]);
+		}
+	}
+}
+
+static bool match_text(const struct tk_rules *rules, const char *text,
+		       uint16_t port)
+{
+	struct peer peer;
+
+	return make_peer(text, &peer) == 0 &&
+	       tk_rules_match(rules, peer.sa, peer.len, port);
+}
+
+/* Full lists, written in a scrambled order (i * 37 mod 64 visits every
+ * slot once): every search step is used. */
+static void test_full_lists(void)
+{
+	char list[TK_RULES_MAX * 48];
+	char addr[64];
+	struct tk_rules rules;
+	char err[160];
+	size_t used;
+	unsigned bad;
+
+	/* 64 single addresses with gaps: 64 intervals. */
+	used = 0;
+	for (unsigned i = 0; i < TK_RULES_MAX; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s10.0.%u.%u",
+					 i ? "," : "", (i * 37) % 64, 4 * ((i * 37) % 64) + 1);
+	if (is_int(tk_rules_parse(list, &rules, err, sizeof err), 0,
+		   "64 separate IPv4 addresses parse")) {
+		is_int(rules.index.n4, 64, "they stay 64 intervals");
+		bad = 0;
+		for (unsigned i = 0; i < 64; i++) {
+			snprintf(addr, sizeof addr, "10.0.%u.%u", i, 4 * i + 1);
+			bad += !match_text(&rules, addr, 1);
+			snprintf(addr, sizeof addr, "10.0.%u.%u", i, 4 * i);
+			bad += match_text(&rules, addr, 1);
+			snprintf(addr, sizeof addr, "10.0.%u.%u", i, 4 * i + 2);
+			bad += match_text(&rules, addr, 1);
+		}
+		is_int(bad, 0, "each matches, its neighbours do not");
+	}
+
+	/* 64 /30 blocks that tile 10.0.0.0/24: one interval. */
+	used = 0;
+	for (unsigned i = 0; i < TK_RULES_MAX; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s10.0.0.%u/30",
+					 i ? " " : "", 4 * ((i * 37) % 64));
+	if (is_int(tk_rules_parse(list, &rules, err, sizeof err), 0,
+		   "64 /30 blocks tiling a /24 parse")) {
+		is_int(rules.index.n4, 1, "they merge into one interval");
+		ok(match_text(&rules, "10.0.0.0", 1) &&
+		   match_text(&rules, "10.0.0.128", 1) &&
+		   match_text(&rules, "10.0.0.255", 1) &&
+		   !match_text(&rules, "9.255.255.255", 1) &&
+		   !match_text(&rules, "10.0.1.0", 1),
+		   "which is 10.0.0.0 to 10.0.0.255");
+	}
+
+	/* 64 IPv6 addresses with gaps. */
+	used = 0;
+	for (unsigned i = 0; i < TK_RULES_MAX; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s2001:db8::%x",
+					 i ? "," : "", 2 * ((i * 37) % 64) + 1);
+	if (is_int(tk_rules_parse(list, &rules, err, sizeof err), 0,
+		   "64 separate IPv6 addresses parse")) {
+		is_int(rules.index.n6, 64, "they stay 64 intervals");
+		bad = 0;
+		for (unsigned i = 0; i < 64; i++) {
+			snprintf(addr, sizeof addr, "2001:db8::%x", 2 * i + 1);
+			bad += !match_text(&rules, addr, 1);
+			snprintf(addr, sizeof addr, "2001:db8::%x", 2 * i);
+			bad += match_text(&rules, addr, 1);
+		}
+		bad += match_text(&rules, "2001:db8::82", 1);
+		is_int(bad, 0, "each matches, its neighbours do not");
+	}
+
+	/* 32 of each family. */
+	used = 0;
+	for (unsigned i = 0; i < TK_RULES_MAX; i++) {
+		unsigned k = (i * 37) % 64;
+
+		if (k % 2)
+			used += (size_t)snprintf(list + used, sizeof list - used,
+						 "%s192.0.%u.0/24", i ? "," : "", k);
+		else
+			used += (size_t)snprintf(list + used, sizeof list - used,
+						 "%s2001:db8:%x::/48", i ? "," : "", k);
+	}
+	if (is_int(tk_rules_parse(list, &rules, err, sizeof err), 0,
+		   "32 IPv4 and 32 IPv6 blocks parse")) {
+		ok(rules.index.n4 == 32 && rules.index.n6 == 32,
+		   "they keep 32 intervals each");
+		bad = 0;
+		for (unsigned k = 0; k < 64; k++) {
+			if (k % 2) {
+				snprintf(addr, sizeof addr, "192.0.%u.255", k);
+				bad += !match_text(&rules, addr, 1);
+				snprintf(addr, sizeof addr, "192.0.%u.0", k + 1);
+				bad += match_text(&rules, addr, 1);
+			} else {
+				snprintf(addr, sizeof addr, "2001:db8:%x::", k);
+				bad += !match_text(&rules, addr, 1);
+				snprintf(addr, sizeof addr, "2001:db8:%x::", k + 1);
+				bad += match_text(&rules, addr, 1);
+			}
+		}
+		is_int(bad, 0, "each matches at its edge, the next block does not");
+	}
+
+	/* 64 rules with ports: all in the list, none in the intervals. */
+	used = 0;
+	for (unsigned i = 0; i < TK_RULES_MAX; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s10.0.0.%u:%u",
+					 i ? "," : "", i, 1000 + i);
+	if (is_int(tk_rules_parse(list, &rules, err, sizeof err), 0,
+		   "64 rules with ports parse")) {
+		ok(rules.index.nported == 64 && rules.index.n4 == 0,
+		   "they are all checked one by one");
+		ok(match_text(&rules, "10.0.0.63", 1063) &&
+		   !match_text(&rules, "10.0.0.63", 1062) &&
+		   !match_text(&rules, "10.0.0.64", 1064) &&
+		   match_text(&rules, "10.0.0.0", 1000),
+		   "the first and the last of them match, as written");
+	}
+}
+
 int main(void)
 {
 	test_matches();
@@ -484,5 +744,7 @@ int main(void)
 	test_bad();
 	test_limits();
 	test_stored();
+	test_merging();
+	test_full_lists();
 	return done_testing();
 }
