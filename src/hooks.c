@@ -257,11 +257,17 @@ static int socket_slow(int fd, int mode)
 	return fd;
 }
 
+/* socket() for TCP.  The hook tail-calls this and the one below, so the
+ * hook itself needs no stack frame. */
 __attribute__((noinline))
-static int socket_tcp(int fd)
+static int socket_tcp(int domain, int type, int protocol)
 {
-	int mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
+	int fd = tk_real_socket(domain, type, protocol);
+	int mode;
 
+	if (fd < 0)
+		return fd;
+	mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(mode == SOCKET_APPLY, 1)) {
 		tk_apply_all(fd, &options);
 		tk_fd_put(fd, TK_FD_MANAGED);
@@ -270,22 +276,26 @@ static int socket_tcp(int fd)
 	return socket_slow(fd, mode);
 }
 
-int tk_hook_socket(int domain, int type, int protocol)
+/* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all the
+ * time, possibly from inside our own logging.  No system call. */
+__attribute__((noinline))
+static int socket_other(int domain, int type, int protocol)
 {
-	/* Judged before the call, so that the arguments need not be kept. */
-	bool tcp = tk_is_tcp(domain, type, protocol);
 	int fd = tk_real_socket(domain, type, protocol);
 
 	if (fd < 0)
 		return fd;
-	if (tcp)
-		return socket_tcp(fd);
-	/* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all
-	 * the time, possibly from inside our own logging.  No system call. */
 	tk_fd_put(fd, TK_FD_NOT_TCP);
 	if (__builtin_expect(debug_on, 0))
 		debug_skip(fd, socket_label(fd), NULL, 0, "not TCP");
 	return fd;
+}
+
+int tk_hook_socket(int domain, int type, int protocol)
+{
+	if (tk_is_tcp(domain, type, protocol))
+		return socket_tcp(domain, type, protocol);
+	return socket_other(domain, type, protocol);
 }
 
 /* Only the bytes up to the port are required: Linux accepts the 24-byte
@@ -350,15 +360,26 @@ static int connect_slow(int fd, unsigned entry, const struct sockaddr *addr,
 int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	unsigned entry = tk_fd_get(fd);
-	unsigned state = entry & TK_FD_STATE_MASK;
 
-	if (__builtin_expect(state == TK_FD_UNSEEN || state == TK_FD_PENDING, 0))
+	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
 		return connect_slow(fd, entry, addr, len);
 	return tk_real_connect(fd, addr, len);
 }
 
 /* The decision for a socket accept() just returned. */
 __attribute__((noinline))
+static void accept_debug(int listener, int fd, unsigned entry)
+{
+	struct tk_line line;
+
+	if ((entry & TK_FD_STATE_MASK) != TK_FD_MANAGED)
+		return;
+	debug_start(&line, fd, "accept");
+	tk_line_str(&line, ": inherited from listener fd ");
+	tk_line_long(&line, listener);
+	tk_log_emit(&line, TK_LOG_DEBUG);
+}
+
 static void accept_decide(int listener, int fd, unsigned entry)
 {
 	unsigned state = entry & TK_FD_STATE_MASK;
@@ -412,28 +433,24 @@ out:
 }
 
 __attribute__((noinline))
-static int after_accept(int listener, int fd)
+static int accept_slow(int listener, int fd, unsigned entry)
+{
+	accept_decide(listener, fd, entry);
+	return fd;
+}
+
+/* A connection accepted from a listener whose fate is known: the kernel
+ * copied the listener's options to it, so what we did, or chose not to
+ * do, to the listener holds for it without a single system call. */
+static inline int after_accept(int listener, int fd)
 {
 	unsigned entry = tk_fd_get(listener);
-	unsigned state = entry & TK_FD_STATE_MASK;
 
-	/* The kernel copies the listener's options to every connection it
-	 * accepts: what we did, or chose not to do, to the listener holds
-	 * for these without a single system call. */
-	if (__builtin_expect(state == TK_FD_MANAGED || state == TK_FD_LEFT ||
-			     state == TK_FD_NOT_TCP, 1)) {
-		tk_fd_put(fd, entry);
-		if (__builtin_expect(debug_on, 0) && state == TK_FD_MANAGED) {
-			struct tk_line line;
-
-			debug_start(&line, fd, "accept");
-			tk_line_str(&line, ": inherited from listener fd ");
-			tk_line_long(&line, listener);
-			tk_log_emit(&line, TK_LOG_DEBUG);
-		}
-		return fd;
-	}
-	accept_decide(listener, fd, entry);
+	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
+		return accept_slow(listener, fd, entry);
+	tk_fd_put(fd, entry);
+	if (__builtin_expect(debug_on, 0))
+		accept_debug(listener, fd, entry);
 	return fd;
 }
 
