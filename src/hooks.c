@@ -158,7 +158,10 @@ static void manage(int fd, unsigned prog_mask, const char *call,
 	struct tk_line line;
 
 	if (!config.debug) {
-		tk_apply(fd, &options, &config, prog_mask, NULL);
+		if (prog_mask == 0)
+			tk_apply_all(fd, &options);
+		else
+			tk_apply(fd, &options, &config, prog_mask, NULL);
 	} else {
 		debug_start(&line, fd, call);
 		if (peer != NULL) {
