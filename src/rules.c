@@ -298,11 +298,17 @@ static int parse_rule(char *text, struct tk_rule *r, const char **why)
  * addresses (32-bit numbers) and IPv6 addresses (128-bit numbers, as two
  * 64-bit halves), each list sorted and merged so that no two intervals
  * overlap or touch.  Then a peer lies in at most one interval: the last
- * one starting at or below it.  The search for it takes a fixed number of
- * steps, log2 of the count rounded up to a power of two (the arrays
- * repeat their last interval up to there), each step one compare and one
- * conditional add; no branch depends on the peer.  Rules with ports stay
- * a list, looked at one by one when the search misses. */
+ * one starting at or below it.  The search for it always takes 6 steps
+ * over 64 entries (past the real intervals the arrays repeat the last
+ * one), unrolled, each one compare and one select.  Rules with ports
+ * stay a list, looked at one by one when the search misses.
+ *
+ * Everything tk_rules_match() runs is here: no library call (memcpy of a
+ * fixed size and __builtin_bswap compile to plain loads), no allocation,
+ * loops bounded by TK_RULES_MAX.  With gcc -O2 on x86-64 a call costs
+ * about 45 instructions for an IPv4 peer and 32 rules without ports
+ * (bench/rules.sh), 70 for IPv6, plus about 10 per rule with ports when
+ * the search misses. */
 
 /* Big-endian loads, from memory of any alignment.  GCC and clang name
  * the byte order, and turn memcpy + bswap into one load and one
@@ -364,7 +370,7 @@ struct u128 {
 	uint64_t hi, lo;
 };
 
-static inline bool le128(uint64_t ahi, uint64_t alo, uint64_t bhi, uint64_t blo)
+static bool le128(uint64_t ahi, uint64_t alo, uint64_t bhi, uint64_t blo)
 {
 	return (ahi < bhi) | ((ahi == bhi) & (alo <= blo));
 }
@@ -426,9 +432,8 @@ static unsigned merge6(struct interval6 *v, unsigned n)
 			v[out++] = v[i];
 			continue;
 		}
-		if (last->last.hi == UINT64_MAX && last->last.lo == UINT64_MAX) {
+		if (last->last.hi == UINT64_MAX && last->last.lo == UINT64_MAX)
 			continue;	/* reaches the top: covers the rest */
-		}
 		next.lo = last->last.lo + 1;
 		next.hi = last->last.hi + (next.lo == 0);
 		if (le128(v[i].first.hi, v[i].first.lo, next.hi, next.lo)) {
@@ -735,30 +740,29 @@ bool tk_rules_match(const struct tk_rules *rules,
 	const char *base = (const char *)peer;
 	sa_family_t family;
 
-	if (peer == NULL || peerlen < (socklen_t)sizeof family)
-		goto other;
-	memcpy(&family, base + offsetof(struct sockaddr, sa_family),
-	       sizeof family);
-	if (family == AF_INET &&
-	    peerlen >= (socklen_t)(offsetof(struct sockaddr_in, sin_addr) + 4)) {
-		uint8_t b[4];
+	if (peer != NULL && peerlen >= (socklen_t)sizeof family) {
+		memcpy(&family, base + offsetof(struct sockaddr, sa_family),
+		       sizeof family);
+		if (family == AF_INET &&
+		    peerlen >= (socklen_t)(offsetof(struct sockaddr_in, sin_addr) + 4)) {
+			uint8_t b[4];
 
-		memcpy(b, base + offsetof(struct sockaddr_in, sin_addr), 4);
-		return match4(x, load_be32(b), service_port);
-	}
-	if (family == AF_INET6 &&
-	    peerlen >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_addr) + 16)) {
-		uint8_t b[16];
-		uint64_t hi, lo;
+			memcpy(b, base + offsetof(struct sockaddr_in, sin_addr), 4);
+			return match4(x, load_be32(b), service_port);
+		}
+		if (family == AF_INET6 &&
+		    peerlen >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_addr) + 16)) {
+			uint8_t b[16];
+			uint64_t hi, lo;
 
-		memcpy(b, base + offsetof(struct sockaddr_in6, sin6_addr), 16);
-		hi = load_be64(b);
-		lo = load_be64(b + 8);
-		if (hi == 0 && lo >> 32 == 0xffff)	/* ::ffff:a.b.c.d */
-			return match4(x, (uint32_t)lo, service_port);
-		return match6(x, hi, lo, service_port);
+			memcpy(b, base + offsetof(struct sockaddr_in6, sin6_addr), 16);
+			hi = load_be64(b);
+			lo = load_be64(b + 8);
+			if (hi == 0 && lo >> 32 == 0xffff)	/* ::ffff:a.b.c.d */
+				return match4(x, (uint32_t)lo, service_port);
+			return match6(x, hi, lo, service_port);
+		}
 	}
-other:
 	/* No address to look at: only port-only rules can match. */
 	return x->nported != 0 &&
 	       match_ported(x, TK_RULE_FAM_OTHER, 0, 0, 0, service_port);
