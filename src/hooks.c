@@ -40,7 +40,13 @@ static bool filtering;
 static bool debug_on;
 /* What socket() does with a new TCP socket, in one load: set at the end of
  * the load, so SOCKET_UNKNOWN also means "not loaded yet". */
-enum { SOCKET_UNKNOWN = 0, SOCKET_APPLY, SOCKET_DECIDE_LATER, SOCKET_LEAVE };
+enum {
+	SOCKET_UNKNOWN = 0,
+	SOCKET_APPLY,		/* the common case */
+	SOCKET_PENDING,		/* filters, no debug: decided at connect/accept */
+	SOCKET_DECIDE_LATER,	/* anything with debug lines */
+	SOCKET_LEAVE		/* TCPKEEP_ENABLE=0 */
+};
 static int socket_mode = SOCKET_UNKNOWN;
 /* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
  * socket costs only the system calls that can change the verdict: the
@@ -85,8 +91,8 @@ static void load(void)
 	scan_rules(config.have_skip ? &config.skip : NULL);
 	__atomic_store_n(&socket_mode,
 			 !config.enabled ? SOCKET_LEAVE :
-			 filtering ? SOCKET_DECIDE_LATER :
-			 config.debug ? SOCKET_DECIDE_LATER : SOCKET_APPLY,
+			 config.debug ? SOCKET_DECIDE_LATER :
+			 filtering ? SOCKET_PENDING : SOCKET_APPLY,
 			 __ATOMIC_RELEASE);
 }
 
@@ -94,12 +100,13 @@ static void load(void)
  * may reach a hook before ours ran, possibly from several threads: the
  * first caller loads, the others wait the few microseconds it takes, and a
  * hook re-entered from inside the load itself passes through. */
-static bool ready(void)
+__attribute__((noinline))
+static bool ready_slow(void)
 {
 	int state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
 	long self;
 
-	if (__builtin_expect(state == INIT_DONE, 1))
+	if (state == INIT_DONE)
 		return true;
 	self = syscall(SYS_gettid);
 	if (state == INIT_NONE &&
@@ -119,6 +126,14 @@ static bool ready(void)
 		sched_yield();
 	}
 	return false;
+}
+
+static inline bool ready(void)
+{
+	if (__builtin_expect(__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) ==
+			     INIT_DONE, 1))
+		return true;
+	return ready_slow();
 }
 
 __attribute__((constructor))
@@ -188,8 +203,11 @@ static bool keepalive_already_on(int fd)
 {
 	int on = 0;
 	socklen_t len = sizeof on;
+	int saved_errno = errno;
+	bool already = getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
 
-	return getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
+	errno = saved_errno;
+	return already;
 }
 
 /* A TCP socket we did not see created.  Whoever made it (a parent, systemd
@@ -276,6 +294,10 @@ static int socket_tcp(int domain, int type, int protocol)
 		tk_fd_put(fd, TK_FD_MANAGED);
 		return fd;
 	}
+	if (mode == SOCKET_PENDING) {
+		tk_fd_put(fd, TK_FD_PENDING);
+		return fd;
+	}
 	return socket_slow(fd, mode);
 }
 
@@ -319,13 +341,11 @@ static int port_of(const struct sockaddr *addr, socklen_t len)
 
 /* The decision at connect() for a socket not decided yet: one we did not
  * see created, or one waiting for its peer because of filters. */
-__attribute__((noinline))
-static void connect_decide(int fd, unsigned entry, const struct sockaddr *addr,
-			   socklen_t len)
+static inline void connect_decide(int fd, unsigned entry,
+				  const struct sockaddr *addr, socklen_t len)
 {
 	unsigned state = entry & TK_FD_STATE_MASK;
 	unsigned prog_mask = entry & TK_PROG_MASK;
-	int saved_errno;
 	const char *why;
 
 	/* A NULL or short address, AF_UNSPEC (disconnect) or another family
@@ -336,19 +356,22 @@ static void connect_decide(int fd, unsigned entry, const struct sockaddr *addr,
 	if (!ready() || !config.enabled)
 		return;
 
-	saved_errno = errno;
+	/* Every call below keeps errno as it found it. */
 	if (state == TK_FD_UNSEEN && !adopt_unseen(fd, &prog_mask, "connect"))
-		goto out;
+		return;
 	if (config.force)
 		prog_mask = 0;
 	why = filtering ? tk_decide(&config, TK_CALL_CONNECT, addr, len,
 				    port_of(addr, len)) : NULL;
 	if (why != NULL)
 		leave(fd, prog_mask, "connect", addr, len, why);
-	else
+	else if (prog_mask == 0 && !config.debug) {
+		/* manage() without the call: every filtered connect() that
+		 * matches comes this way. */
+		tk_apply_all(fd, &options);
+		tk_fd_put(fd, TK_FD_MANAGED);
+	} else
 		manage(fd, prog_mask, "connect", addr, len);
-out:
-	errno = saved_errno;
 }
 
 __attribute__((noinline))
