@@ -109,14 +109,18 @@ static void debug_skip(int fd, const char *call, const struct sockaddr *peer,
 	tk_log_emit(&line, TK_LOG_DEBUG);
 }
 
-/* Applies the options to FD and records it as ours. */
-static void manage(int fd, unsigned prog_mask, const char *call,
+/* Applies the options to FD and records it as ours.  Returns false when
+ * FD was not TCP after all (see tk_apply): it is then recorded as such. */
+static bool manage(int fd, unsigned prog_mask, const char *call,
 		   const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct tk_line line;
 
 	if (!config.debug) {
-		tk_apply(fd, &config, prog_mask, NULL);
+		if (tk_apply(fd, &config, prog_mask, NULL) < 0) {
+			tk_fd_put(fd, TK_FD_NOT_TCP);
+			return false;
+		}
 	} else {
 		debug_start(&line, fd, call);
 		if (peer != NULL) {
@@ -124,10 +128,15 @@ static void manage(int fd, unsigned prog_mask, const char *call,
 			tk_line_addr(&line, peer, peerlen);
 		}
 		tk_line_str(&line, ": ");
-		tk_apply(fd, &config, prog_mask, &line);
+		if (tk_apply(fd, &config, prog_mask, &line) < 0) {
+			tk_fd_put(fd, TK_FD_NOT_TCP);
+			debug_skip(fd, call, peer, peerlen, "not TCP");
+			return false;
+		}
 		tk_log_emit(&line, TK_LOG_DEBUG);
 	}
 	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
+	return true;
 }
 
 static void leave(int fd, unsigned prog_mask, const char *call,
@@ -314,8 +323,8 @@ static void after_accept(int listener, int fd, const struct sockaddr *addr,
 	}
 	if (why != NULL)
 		leave(fd, prog_mask, "accept", peerp, peerlen, why);
-	else
-		manage(fd, prog_mask, "accept", peerp, peerlen);
+	else if (!manage(fd, prog_mask, "accept", peerp, peerlen))
+		tk_fd_put(listener, TK_FD_NOT_TCP);	/* stale entry */
 out:
 	errno = saved_errno;
 }
