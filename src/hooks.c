@@ -41,9 +41,9 @@ static long init_tid;
 static void load(void)
 {
 	tk_real_bind_all();
-	/* The destination is known before the first warning: the parser
-	 * reads TCPKEEP_LOG first, and the warnings go through log.c. */
-	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, NULL);
+	/* The warnings go where TCPKEEP_LOG says: the parser reads it first
+	 * and log.c takes it from the configuration passed along. */
+	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, &config);
 	tk_log_setup(&config);
 	filtering = tk_config_has_filters(&config);
 }
@@ -133,7 +133,12 @@ static bool manage(int fd, unsigned prog_mask, const char *call,
 			debug_skip(fd, call, peer, peerlen, "not TCP");
 			return false;
 		}
+		/* Recorded before the line goes out: when FD is 2 (the
+		 * program closed stderr), log.c must know not to write
+		 * there. */
+		tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
 		tk_log_emit(&line, TK_LOG_DEBUG);
+		return true;
 	}
 	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
 	return true;

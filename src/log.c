@@ -229,7 +229,10 @@ void tk_log_bad_value(void *ctx, const char *var, const char *value,
 	struct tk_line line;
 	char shown[200];
 
-	(void)ctx;
+	/* CTX is the configuration being loaded: TCPKEEP_LOG is parsed
+	 * before anything else, so its destination holds for this line. */
+	if (ctx != NULL)
+		tk_log_setup(ctx);
 	tk_escape_value(shown, sizeof shown, value, 64);
 	tk_line_start(&line);
 	tk_line_str(&line, "ignoring ");

@@ -27,7 +27,8 @@ enum tk_log_level { TK_LOG_WARNING, TK_LOG_DEBUG };
 /* Writes the line (with a newline) to the destination; keeps errno. */
 void tk_log_emit(struct tk_line *line, enum tk_log_level level);
 
-/* The warn callback of tk_config_load() for the library. */
+/* The warn callback of tk_config_load() for the library; CTX is the
+ * struct tk_config being loaded. */
 void tk_log_bad_value(void *ctx, const char *var, const char *value,
 		      const char *accepted);
 
