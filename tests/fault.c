@@ -378,6 +378,14 @@ static int cmd_high_fd(long target)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		die("getrlimit");
+	if (target < 0) {
+		/* "top": the last fd the hard limit allows. */
+		if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1u << 30)) {
+			printf("high-fd top unsupported (no finite hard limit)\n");
+			return 0;
+		}
+		target = (long)rl.rlim_max - 1;
+	}
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)target) {
 		/* Root may raise the hard limit up to fs.nr_open. */
 		rl.rlim_max = (rlim_t)target + 1;
@@ -496,7 +504,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "signal") == 0 && argc > 2)
 		return cmd_signal(atoi(argv[2]));
 	if (strcmp(cmd, "high-fd") == 0 && argc > 2)
-		return cmd_high_fd(atol(argv[2]));
+		return cmd_high_fd(strcmp(argv[2], "top") == 0 ? -1 : atol(argv[2]));
 	if (strcmp(cmd, "reuse") == 0)
 		return cmd_reuse();
 	fprintf(stderr, "fault: unknown command '%s'\n", cmd);
