@@ -131,6 +131,9 @@ static int cmd_fork_storm(int children)
 	pthread_t threads[3];
 	int configured = 0, untouched = 0, failed = 0, done = 0;
 
+	/* Children that failed to connect must not leave accept() waiting:
+	 * the others' connections are queued before they exit. */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < 3; i++)
 		if (pthread_create(&threads[i], NULL, churn, NULL) != 0)
 			die("pthread_create");
@@ -189,6 +192,8 @@ static int cmd_vfork_exec(const char *self, int rounds)
 	int good = 0;
 
 	snprintf(port, sizeof port, "%d", ntohs(addr.sin_port));
+	/* A child that failed to connect must not leave accept() waiting. */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < rounds; i++) {
 		int status;
 		pid_t pid = vfork();
@@ -495,8 +500,16 @@ int main(int argc, char **argv)
 		want_cnt = atoi(v);
 	if (strcmp(cmd, "fork-storm") == 0 && argc > 2)
 		return cmd_fork_storm(atoi(argv[2]));
-	if (strcmp(cmd, "vfork-exec") == 0 && argc > 2)
-		return cmd_vfork_exec("/proc/self/exe", atoi(argv[2]));
+	if (strcmp(cmd, "vfork-exec") == 0 && argc > 2) {
+		/* The file itself: valgrind refuses to run /proc/self/exe. */
+		static char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+		if (n <= 0)
+			die("readlink /proc/self/exe");
+		self[n] = '\0';
+		return cmd_vfork_exec(self, atoi(argv[2]));
+	}
 	if (strcmp(cmd, "child") == 0 && argc > 2)
 		return cmd_child(argv[2]);
 	if (strcmp(cmd, "closeall") == 0)
