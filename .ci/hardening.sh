@@ -246,8 +246,9 @@ int main(int argc, char **argv)
 }
 EOF
 	musl-gcc -static -O2 -o "$work/musl-bin/env" "$work/musl-bin/env.c" || return 1
-	file "$b/src/.libs/libtcpkeep.so" "$b/tests/probe" 2>/dev/null | grep -q 'ld-musl' ||
-		readelf -l "$b/tests/probe" | grep -q 'ld-musl' || { echo "not a musl build"; return 1; }
+	# musl's C library is libc.so; glibc's is libc.so.6.
+	readelf -d "$b/src/.libs/libtcpkeep.so" | grep -q 'Shared library: \[libc\.so\]' ||
+		{ echo "not a musl build"; return 1; }
 	# python3 is linked with glibc: only the C-probe tests apply.
 	(cd "$b" && PATH="$work/musl-bin:$PATH" TCPKEEP_STRESS_OPS=${MUSL_STRESS_OPS:-30000} \
 		make -j"$jobs" check TESTS="$musl_tests" >"$b.check.log" 2>&1)
