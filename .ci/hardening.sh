@@ -110,7 +110,7 @@ step_asan() {
 	(cd "$b" && TCPKEEP_TEST_PRELOAD_FIRST=$asan_rt \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:verify_asan_link_order=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		TCPKEEP_STRESS_OPS=${ASAN_STRESS_OPS:-50000} \
+		TCPKEEP_STRESS_OPS=${ASAN_STRESS_OPS:-100000} \
 		make -j"$jobs" check TESTS="$asan_tests" >"$b.check.log" 2>&1)
 	rc=$?
 	summary=$(grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$b.check.log" | tr -d '#' | tr '\n' ' ')
@@ -129,7 +129,7 @@ step_tsan() {
 	configure_build "$b" CC=gcc CFLAGS="-fsanitize=thread -g -O1" || return 1
 	(cd "$b" && make -j"$jobs" src/libtcpkeep.la tests/libcounter.la tests/stress \
 		tests/fault >"$b.make.log" 2>&1) || { tail -n 30 "$b.make.log"; return 1; }
-	ops=${TSAN_STRESS_OPS:-25000}
+	ops=${TSAN_STRESS_OPS:-100000}
 	# The threads stress: 8 threads x OPS operations.
 	(cd "$b" && env LD_PRELOAD="$tsan_rt $b/src/.libs/libtcpkeep.so $b/tests/.libs/libcounter.so" \
 		TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
@@ -250,7 +250,7 @@ EOF
 	readelf -d "$b/src/.libs/libtcpkeep.so" | grep -q 'Shared library: \[libc\.so\]' ||
 		{ echo "not a musl build"; return 1; }
 	# python3 is linked with glibc: only the C-probe tests apply.
-	(cd "$b" && PATH="$work/musl-bin:$PATH" TCPKEEP_STRESS_OPS=${MUSL_STRESS_OPS:-30000} \
+	(cd "$b" && PATH="$work/musl-bin:$PATH" TCPKEEP_STRESS_OPS=${MUSL_STRESS_OPS:-100000} \
 		make -j"$jobs" check TESTS="$musl_tests" >"$b.check.log" 2>&1)
 	rc=$?
 	grep -E '^(FAIL|ERROR|XPASS)' "$b.check.log"
