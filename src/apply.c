@@ -10,14 +10,6 @@
 
 #include "classify.h"
 #include "fdstate.h"
-#include "real.h"
-
-/* macOS names the idle time TCP_KEEPALIVE; configure tells which. */
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_TCP_IDLE TCP_KEEPIDLE
-#else
-# define TK_TCP_IDLE TCP_KEEPALIVE
-#endif
 
 unsigned tk_option_bit(int level, int name)
 {
@@ -41,69 +33,96 @@ unsigned tk_option_bit(int level, int name)
 	}
 }
 
-/* 1: set, 0: left to the program, -1: the kernel refused it. */
-static int set_one(int fd, int level, int name, int value, unsigned bit,
-		   unsigned prog_mask, const char *label, struct tk_line *line)
+static void add(struct tk_options *opts, int level, int name, int value,
+		unsigned bit, const char *label)
 {
-	if (line != NULL) {
-		tk_line_str(line, " ");
-		tk_line_str(line, label);
-		tk_line_str(line, "=");
-	}
-	if (prog_mask & bit) {
-		if (line != NULL)
-			tk_line_str(line, "program's");
-		return 0;
-	}
-	if (tk_real_setsockopt(fd, level, name, &value, sizeof value) < 0) {
-		if (line != NULL) {
-			tk_line_str(line, "failed(errno ");
-			tk_line_long(line, errno);
-			tk_line_str(line, ")");
-		}
-		return -1;
-	}
-	if (line != NULL)
-		tk_line_long(line, value);
-	return 1;
+	struct tk_option *o = &opts->opt[opts->count++];
+
+	o->level = level;
+	o->name = name;
+	o->value = value;
+	o->bit = bit;
+	o->label = label;
 }
 
-int tk_apply(int fd, const struct tk_config *cfg, unsigned prog_mask,
+void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
+{
+	opts->count = 0;
+	/* The timers first: SO_KEEPALIVE then arms the first probe with the
+	 * configured idle time rather than the kernel's. */
+	add(opts, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s, TK_PROG_IDLE, "idle");
+	add(opts, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s, TK_PROG_INTVL,
+	    "intvl");
+	add(opts, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT, "cnt");
+#if HAVE_DECL_TCP_USER_TIMEOUT
+	if (cfg->user_timeout_set)
+		add(opts, IPPROTO_TCP, TCP_USER_TIMEOUT,
+		    (int)cfg->user_timeout_ms, TK_PROG_USER_TO, "user_timeout");
+#endif
+	add(opts, SOL_SOCKET, SO_KEEPALIVE, 1, TK_PROG_KEEPALIVE, "keepalive");
+
+	opts->idle = cfg->idle_s;
+	opts->intvl = cfg->intvl_s;
+	opts->cnt = cfg->cnt;
+	opts->user_timeout = (int)cfg->user_timeout_ms;
+	opts->has_user_timeout = cfg->user_timeout_set;
+	opts->on = 1;
+}
+
+int tk_apply(int fd, const struct tk_options *opts,
+	     const struct tk_config *cfg, unsigned prog_mask,
 	     struct tk_line *line)
 {
 	int saved_errno = errno;
-	int tcp_ok = 0;
+	bool tcp_ok = false;
 
 	if (line != NULL)
 		tk_line_str(line, "applied");
-	/* The timers first: SO_KEEPALIVE then arms the first probe with the
-	 * configured idle time rather than the kernel's. */
-	tcp_ok |= set_one(fd, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s,
-			  TK_PROG_IDLE, prog_mask, "idle", line) > 0;
-	tcp_ok |= set_one(fd, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s,
-			  TK_PROG_INTVL, prog_mask, "intvl", line) > 0;
-	tcp_ok |= set_one(fd, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT,
-			  prog_mask, "cnt", line) > 0;
+	for (unsigned i = 0; i < opts->count; i++) {
+		const struct tk_option *o = &opts->opt[i];
+
+		if (line != NULL) {
 #if HAVE_DECL_TCP_USER_TIMEOUT
-	if (cfg->user_timeout_set)
-		tcp_ok |= set_one(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-				  (int)cfg->user_timeout_ms, TK_PROG_USER_TO,
-				  prog_mask, "user_timeout", line) > 0;
-	else if (line != NULL)
-		tk_line_str(line, " user_timeout=unset");
+			/* Say so when the user timeout is left to the
+			 * kernel, in its place before keepalive. */
+			if (o->bit == TK_PROG_KEEPALIVE && !cfg->user_timeout_set)
+				tk_line_str(line, " user_timeout=unset");
 #endif
-	/* The table entry that sent us here can be stale: the program
-	 * closed the TCP socket and the number came back through dup(),
-	 * socketpair(), SCM_RIGHTS or a raw system call as something else.
-	 * SO_KEEPALIVE would succeed on a UDP or Unix socket, so when no
-	 * TCP-level option was taken, the socket's kind is checked first.
-	 * A real TCP socket never gets here: it took TCP_KEEPIDLE. */
-	if (!tcp_ok && !tk_fd_is_tcp(fd)) {
-		errno = saved_errno;
-		return -1;
+			tk_line_str(line, " ");
+			tk_line_str(line, o->label);
+			tk_line_str(line, "=");
+		}
+		/* The table entry that sent us here can be stale: the
+		 * program closed the TCP socket and the number came back
+		 * through dup(), socketpair(), SCM_RIGHTS or a raw system
+		 * call as something else.  SO_KEEPALIVE would succeed on a
+		 * UDP or Unix socket, so when no TCP-level option was taken,
+		 * the socket's kind is checked first.  A TCP socket normally
+		 * never gets here: it took TCP_KEEPIDLE. */
+		if (o->level == SOL_SOCKET && !tcp_ok && !tk_fd_is_tcp(fd)) {
+			errno = saved_errno;
+			return -1;
+		}
+		if (prog_mask & o->bit) {
+			if (line != NULL)
+				tk_line_str(line, "program's");
+			continue;
+		}
+		if (tk_real_setsockopt(fd, o->level, o->name, &o->value,
+				       sizeof o->value) < 0) {
+			if (line != NULL) {
+				tk_line_str(line, "failed(errno ");
+				tk_line_long(line, errno);
+				tk_line_str(line, ")");
+			}
+			continue;
+		}
+		if (o->level == IPPROTO_TCP)
+			tcp_ok = true;
+		if (line != NULL)
+			tk_line_long(line, o->value);
 	}
-	set_one(fd, SOL_SOCKET, SO_KEEPALIVE, 1, TK_PROG_KEEPALIVE, prog_mask,
-		"keepalive", line);
+	(void)cfg;
 	errno = saved_errno;
 	return 0;
 }

@@ -7,33 +7,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#if HAVE_DECL_SOCK_NONBLOCK && HAVE_DECL_SOCK_CLOEXEC
-# define TK_SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
-#else
-# define TK_SOCK_FLAGS 0
-#endif
-
-bool tk_is_tcp(int domain, int type, int protocol)
-{
-	if (domain != AF_INET && domain != AF_INET6)
-		return false;
-	/* Linux lets the creation flags ride on the type; SOCK_SEQPACKET
-	 * and SOCK_RAW stay distinct after masking, so a bit test would be
-	 * wrong. */
-	if ((type & ~TK_SOCK_FLAGS) != SOCK_STREAM)
-		return false;
-	switch (protocol) {
-	case 0:
-	case IPPROTO_TCP:
-#if HAVE_DECL_IPPROTO_MPTCP
-	case IPPROTO_MPTCP:
-#endif
-		return true;
-	default:		/* IPPROTO_SCTP, and anything else */
-		return false;
-	}
-}
-
 static int get_int_opt(int fd, int name, int *value)
 {
 	socklen_t len = sizeof *value;

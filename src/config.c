@@ -24,7 +24,22 @@ const char tk_accepts_rules[] =
 
 void tk_config_defaults(struct tk_config *cfg)
 {
-	memset(cfg, 0, sizeof *cfg);
+	/* Field by field: clearing the whole struct (two rule arrays, the
+	 * path) would cost the library 13 kB of memset at every start. */
+	cfg->user_timeout_set = false;
+	cfg->user_timeout_auto = false;
+	cfg->user_timeout_ms = 0;
+	cfg->have_only = false;
+	cfg->have_skip = false;
+	cfg->only.count = 0;
+	cfg->skip.count = 0;
+	cfg->force = false;
+	cfg->debug = false;
+	cfg->log_path[0] = '\0';
+	cfg->idle_from = NULL;
+	cfg->intvl_from = NULL;
+	cfg->cnt_from = NULL;
+	cfg->user_timeout_from = NULL;
 	cfg->enabled = true;
 	cfg->idle_s = TK_IDLE_DEFAULT_S;
 	cfg->intvl_s = TK_INTVL_DEFAULT_S;
@@ -205,6 +220,17 @@ static const char *const enable_vars[] = {
 };
 static const char *const debug_vars[] = {
 	"TCPKEEP_DEBUG", "LIBKEEPALIVE_DEBUG", "DD_DEBUG", NULL
+};
+
+/* Every variable tk_config_load() may ask for. */
+const char *const tk_config_names[] = {
+	"TCPKEEP_ENABLE", "TCPKEEP_IDLE", "TCPKEEP_INTVL", "TCPKEEP_CNT",
+	"TCPKEEP_USER_TIMEOUT", "TCPKEEP_DIRECTION", "TCPKEEP_ONLY",
+	"TCPKEEP_SKIP", "TCPKEEP_FORCE", "TCPKEEP_DEBUG", "TCPKEEP_LOG",
+	"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
+	"LIBKEEPALIVE_DEBUG", "DD_TCP_KEEPALIVE_TIME", "DD_TCP_KEEPALIVE_INTVL",
+	"DD_TCP_KEEPALIVE_PROBES", "DD_USE_KEEPALIVE", "DD_DEBUG",
+	"KEEPIDLE", "KEEPINTVL", "KEEPCNT", "KEEPALIVE", NULL
 };
 
 struct loader {
@@ -408,4 +434,48 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure)
 		return NULL;
 #endif
 	return getenv(name);
+}
+
+void tk_env_scan(struct tk_env *env, const char *const *envp)
+{
+	env->count = 0;
+	for (; envp != NULL && *envp != NULL; envp++) {
+		const char *entry = *envp;
+
+		/* Every name we read starts with TC, DD, KE or LI: most of
+		 * an environment is passed over after two characters. */
+		if (!((entry[0] == 'T' && entry[1] == 'C') ||
+		      (entry[0] == 'D' && entry[1] == 'D') ||
+		      (entry[0] == 'K' && entry[1] == 'E') ||
+		      (entry[0] == 'L' && entry[1] == 'I')))
+			continue;
+		for (const char *const *name = tk_config_names; *name != NULL;
+		     name++) {
+			size_t i = 0;
+
+			while ((*name)[i] != '\0' && (*name)[i] == entry[i])
+				i++;
+			if ((*name)[i] != '\0' || entry[i] != '=')
+				continue;
+			if (env->count < TK_ENV_MAX) {
+				env->name[env->count] = *name;
+				env->value[env->count] = entry + i + 1;
+				env->count++;
+			}
+			break;
+		}
+	}
+}
+
+const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure)
+{
+	const struct tk_env *env = ctx;
+
+	if (secure)
+		return tk_env_lookup(NULL, name, true);
+	/* The first occurrence wins, as with getenv. */
+	for (unsigned i = 0; i < env->count; i++)
+		if (strcmp(env->name[i], name) == 0)
+			return env->value[i];
+	return NULL;
 }

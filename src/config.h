@@ -56,6 +56,19 @@ typedef void (*tk_warn_fn)(void *ctx, const char *var, const char *value,
  * set-group-ID process (secure_getenv). */
 const char *tk_env_lookup(void *ctx, const char *name, bool secure);
 
+/* The variables of tk_config_names present in an environment, found in one
+ * pass; tk_env_snapshot_lookup (a tk_lookup_fn, CTX = the struct tk_env)
+ * then answers without scanning the environment again. */
+#define TK_ENV_MAX 32
+struct tk_env {
+	unsigned count;
+	const char *name[TK_ENV_MAX];
+	const char *value[TK_ENV_MAX];
+};
+extern const char *const tk_config_names[];
+void tk_env_scan(struct tk_env *env, const char *const *envp);
+const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure);
+
 void tk_config_defaults(struct tk_config *cfg);
 
 /* Fills CFG from the lookup, calling WARN for every value that does not

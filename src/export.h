@@ -5,4 +5,8 @@
 
 #define TCPKEEP_EXPORT __attribute__((visibility("default")))
 
+/* For declarations of internal objects: without it the compiler must
+ * assume they may live in another object and reach them through the GOT. */
+#define TCPKEEP_HIDDEN __attribute__((visibility("hidden")))
+
 #endif

@@ -24,6 +24,13 @@ enum tk_fd_state {
 };
 #define TK_FD_STATE_MASK 0x07u
 
+/* UNSEEN (0) and PENDING (2) are the states that still need a decision:
+ * one mask test tells them from the others on the hot path. */
+#define TK_FD_UNDECIDED(entry) (((entry) & TK_FD_STATE_MASK & ~2u) == 0)
+_Static_assert(TK_FD_UNSEEN == 0 && TK_FD_PENDING == 2 &&
+	       TK_FD_NOT_TCP == 1 && TK_FD_MANAGED == 3 && TK_FD_LEFT == 4,
+	       "TK_FD_UNDECIDED relies on these values");
+
 /* Options the program set itself before a decision was taken: the
  * decision then leaves them alone. */
 #define TK_PROG_KEEPALIVE 0x08u

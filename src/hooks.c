@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -29,23 +30,64 @@
 
 uint8_t tk_fd_table[TK_FDSTATE_SIZE];
 
+extern char **environ;
+
 /* Written once by whichever runs first, the constructor or a hook called
  * before it; read-only afterwards. */
 static struct tk_config config;
+static struct tk_options options;
 static bool filtering;
+static bool debug_on;
+/* What socket() does with a new TCP socket, in one load: set at the end of
+ * the load, so SOCKET_UNKNOWN also means "not loaded yet". */
+enum { SOCKET_UNKNOWN = 0, SOCKET_APPLY, SOCKET_DECIDE_LATER, SOCKET_LEAVE };
+static int socket_mode = SOCKET_UNKNOWN;
+/* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
+ * socket costs only the system calls that can change the verdict: the
+ * peer (getpeername) when some rule names an address, the service port
+ * (getsockname) when some rule names ports. */
+static bool rules_need_peer, rules_need_port;
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
 static long init_tid;
 
+static void scan_rules(const struct tk_rules *rules)
+{
+	if (rules == NULL)
+		return;
+	for (unsigned i = 0; i < rules->count && i < TK_RULES_MAX; i++) {
+		const struct tk_rule *r = &rules->rule[i];
+
+		if (r->kind != TK_RULE_ANY)
+			rules_need_peer = true;
+		if (r->port_lo != 0 || r->port_hi != 65535)
+			rules_need_port = true;
+	}
+}
+
 static void load(void)
 {
+	struct tk_env env;
+
 	tk_real_bind_all();
-	/* The warnings go where TCPKEEP_LOG says: the parser reads it first
+	/* One pass over the environment instead of a getenv() per name.
+	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
-	tk_config_load(&config, tk_env_lookup, NULL, tk_log_bad_value, &config);
+	tk_env_scan(&env, (const char *const *)environ);
+	tk_config_load(&config, tk_env_snapshot_lookup, &env, tk_log_bad_value,
+		       &config);
 	tk_log_setup(&config);
+	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
+	debug_on = config.debug;
+	scan_rules(config.have_only ? &config.only : NULL);
+	scan_rules(config.have_skip ? &config.skip : NULL);
+	__atomic_store_n(&socket_mode,
+			 !config.enabled ? SOCKET_LEAVE :
+			 filtering ? SOCKET_DECIDE_LATER :
+			 config.debug ? SOCKET_DECIDE_LATER : SOCKET_APPLY,
+			 __ATOMIC_RELEASE);
 }
 
 /* True once the configuration can be read.  Another library's constructor
@@ -110,37 +152,37 @@ static void debug_skip(int fd, const char *call, const struct sockaddr *peer,
 }
 
 /* Applies the options to FD and records it as ours.  Returns false when
- * FD was not TCP after all (see tk_apply): it is then recorded as such. */
+ * FD was not TCP after all (a stale table entry, see tk_apply): it is then
+ * recorded as such. */
 static bool manage(int fd, unsigned prog_mask, const char *call,
 		   const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct tk_line line;
+	int rc;
 
 	if (!config.debug) {
-		if (tk_apply(fd, &config, prog_mask, NULL) < 0) {
-			tk_fd_put(fd, TK_FD_NOT_TCP);
-			return false;
-		}
-	} else {
-		debug_start(&line, fd, call);
-		if (peer != NULL) {
-			tk_line_str(&line, " ");
-			tk_line_addr(&line, peer, peerlen);
-		}
-		tk_line_str(&line, ": ");
-		if (tk_apply(fd, &config, prog_mask, &line) < 0) {
-			tk_fd_put(fd, TK_FD_NOT_TCP);
-			debug_skip(fd, call, peer, peerlen, "not TCP");
-			return false;
-		}
-		/* Recorded before the line goes out: when FD is 2 (the
-		 * program closed stderr), log.c must know not to write
-		 * there. */
-		tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
-		tk_log_emit(&line, TK_LOG_DEBUG);
-		return true;
+		if (prog_mask == 0)
+			rc = tk_apply_all(fd, &options);
+		else
+			rc = tk_apply(fd, &options, &config, prog_mask, NULL);
+		tk_fd_put(fd, rc < 0 ? TK_FD_NOT_TCP : TK_FD_MANAGED | prog_mask);
+		return rc == 0;
 	}
+	debug_start(&line, fd, call);
+	if (peer != NULL) {
+		tk_line_str(&line, " ");
+		tk_line_addr(&line, peer, peerlen);
+	}
+	tk_line_str(&line, ": ");
+	if (tk_apply(fd, &options, &config, prog_mask, &line) < 0) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		debug_skip(fd, call, peer, peerlen, "not TCP");
+		return false;
+	}
+	/* Recorded before the line goes out: when FD is 2 (the program
+	 * closed stderr), log.c must know not to write there. */
 	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
+	tk_log_emit(&line, TK_LOG_DEBUG);
 	return true;
 }
 
@@ -195,62 +237,115 @@ static const char *family_name(int domain)
 	}
 }
 
-int tk_hook_socket(int domain, int type, int protocol)
+/* The family, for debug lines: asked of the kernel so that the hook need
+ * not keep socket()'s arguments alive across the real call. */
+static const char *socket_label(int fd)
+{
+	int domain = AF_UNSPEC;
+	socklen_t len = sizeof domain;
+	int saved_errno = errno;
+
+#ifdef SO_DOMAIN
+	(void)getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+#endif
+	errno = saved_errno;
+	return family_name(domain);
+}
+
+/* A new TCP socket when the common case does not hold: not loaded yet,
+ * debug lines, filters, or the master switch off. */
+__attribute__((noinline))
+static int socket_slow(int fd, int mode)
+{
+	if (mode == SOCKET_UNKNOWN) {
+		if (!ready())
+			return fd;	/* unseen: decided at connect()/accept() */
+		mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
+	}
+	if (mode == SOCKET_LEAVE)
+		tk_fd_put(fd, TK_FD_LEFT);
+	else if (filtering)
+		tk_fd_put(fd, TK_FD_PENDING);
+	else
+		manage(fd, 0, socket_label(fd), NULL, 0);
+	return fd;
+}
+
+/* socket() for TCP.  The hook tail-calls this and the one below, so the
+ * hook itself needs no stack frame. */
+__attribute__((noinline))
+static int socket_tcp(int domain, int type, int protocol)
+{
+	int fd = tk_real_socket(domain, type, protocol);
+	int mode;
+
+	if (fd < 0)
+		return fd;
+	mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(mode == SOCKET_APPLY, 1)) {
+		(void)tk_apply_all(fd, &options);	/* a fresh TCP socket */
+		tk_fd_put(fd, TK_FD_MANAGED);
+		return fd;
+	}
+	return socket_slow(fd, mode);
+}
+
+/* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all the
+ * time, possibly from inside our own logging.  No system call. */
+__attribute__((noinline))
+static int socket_other(int domain, int type, int protocol)
 {
 	int fd = tk_real_socket(domain, type, protocol);
 
 	if (fd < 0)
 		return fd;
-	/* Before anything else: syslog(3) and resolvers create Unix and
-	 * UDP sockets, possibly from inside our own logging. */
-	if (!tk_is_tcp(domain, type, protocol)) {
-		tk_fd_put(fd, TK_FD_NOT_TCP);
-		if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_DONE
-		    && config.debug)
-			debug_skip(fd, family_name(domain), NULL, 0, "not TCP");
-		return fd;
-	}
-	if (!ready())
-		return fd;	/* unseen: decided at connect()/accept() */
-	if (!config.enabled) {
-		tk_fd_put(fd, TK_FD_LEFT);
-		return fd;
-	}
-	if (filtering)
-		tk_fd_put(fd, TK_FD_PENDING);
-	else
-		manage(fd, 0, family_name(domain), NULL, 0);
+	tk_fd_put(fd, TK_FD_NOT_TCP);
+	if (__builtin_expect(debug_on, 0))
+		debug_skip(fd, socket_label(fd), NULL, 0, "not TCP");
 	return fd;
 }
 
+int tk_hook_socket(int domain, int type, int protocol)
+{
+	if (tk_is_tcp(domain, type, protocol))
+		return socket_tcp(domain, type, protocol);
+	return socket_other(domain, type, protocol);
+}
+
+/* Only the bytes up to the port are required: Linux accepts the 24-byte
+ * sockaddr_in6 of RFC 2133 (no sin6_scope_id) in connect(), and its port
+ * must count for port rules like any other. */
 static int port_of(const struct sockaddr *addr, socklen_t len)
 {
 	if (addr->sa_family == AF_INET &&
-	    len >= (socklen_t)sizeof(struct sockaddr_in))
+	    len >= (socklen_t)(offsetof(struct sockaddr_in, sin_port) +
+			       sizeof(in_port_t)))
 		return ntohs(((const struct sockaddr_in *)(const void *)addr)->sin_port);
 	if (addr->sa_family == AF_INET6 &&
-	    len >= (socklen_t)sizeof(struct sockaddr_in6))
+	    len >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_port) +
+			       sizeof(in_port_t)))
 		return ntohs(((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
 	return -1;
 }
 
-int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
+/* The decision at connect() for a socket not decided yet: one we did not
+ * see created, or one waiting for its peer because of filters. */
+__attribute__((noinline))
+static void connect_decide(int fd, unsigned entry, const struct sockaddr *addr,
+			   socklen_t len)
 {
-	unsigned entry = tk_fd_get(fd);
 	unsigned state = entry & TK_FD_STATE_MASK;
 	unsigned prog_mask = entry & TK_PROG_MASK;
 	int saved_errno;
 	const char *why;
 
-	if (state != TK_FD_UNSEEN && state != TK_FD_PENDING)
-		return tk_real_connect(fd, addr, len);
 	/* A NULL or short address, AF_UNSPEC (disconnect) or another family
 	 * is nothing for us: the real call gives the caller its answer. */
 	if (addr == NULL || len < (socklen_t)sizeof(struct sockaddr_in) ||
 	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
-		return tk_real_connect(fd, addr, len);
+		return;
 	if (!ready() || !config.enabled)
-		return tk_real_connect(fd, addr, len);
+		return;
 
 	saved_errno = errno;
 	if (state == TK_FD_UNSEEN && !adopt_unseen(fd, &prog_mask, "connect"))
@@ -265,14 +360,42 @@ int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		manage(fd, prog_mask, "connect", addr, len);
 out:
 	errno = saved_errno;
+}
+
+__attribute__((noinline))
+static int connect_slow(int fd, unsigned entry, const struct sockaddr *addr,
+			socklen_t len)
+{
+	/* Options go on before the handshake. */
+	connect_decide(fd, entry, addr, len);
+	return tk_real_connect(fd, addr, len);
+}
+
+int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	unsigned entry = tk_fd_get(fd);
+
+	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
+		return connect_slow(fd, entry, addr, len);
 	return tk_real_connect(fd, addr, len);
 }
 
 /* The decision for a socket accept() just returned. */
-static void after_accept(int listener, int fd, const struct sockaddr *addr,
-			 const socklen_t *lenp)
+__attribute__((noinline))
+static void accept_debug(int listener, int fd, unsigned entry)
 {
-	unsigned entry = tk_fd_get(listener);
+	struct tk_line line;
+
+	if ((entry & TK_FD_STATE_MASK) != TK_FD_MANAGED)
+		return;
+	debug_start(&line, fd, "accept");
+	tk_line_str(&line, ": inherited from listener fd ");
+	tk_line_long(&line, listener);
+	tk_log_emit(&line, TK_LOG_DEBUG);
+}
+
+static void accept_decide(int listener, int fd, unsigned entry)
+{
 	unsigned state = entry & TK_FD_STATE_MASK;
 	unsigned prog_mask = entry & TK_PROG_MASK;
 	struct sockaddr_storage peer, local;
@@ -282,20 +405,6 @@ static void after_accept(int listener, int fd, const struct sockaddr *addr,
 	int saved_errno;
 	const char *why = NULL;
 
-	/* The kernel copies the listener's options to every connection it
-	 * accepts: what we did, or chose not to do, to the listener holds
-	 * for these without a single system call. */
-	switch (state) {
-	case TK_FD_NOT_TCP:
-		tk_fd_put(fd, TK_FD_NOT_TCP);
-		return;
-	case TK_FD_MANAGED:
-	case TK_FD_LEFT:
-		tk_fd_put(fd, entry);
-		return;
-	default:
-		break;
-	}
 	if (!ready() || !config.enabled)
 		return;
 
@@ -311,15 +420,18 @@ static void after_accept(int listener, int fd, const struct sockaddr *addr,
 	if (config.force)
 		prog_mask = 0;
 	if (filtering) {
-		if (addr != NULL && lenp != NULL && *lenp > 0) {
-			peerp = addr;
-			peerlen = *lenp;
-		} else if (config.have_only || config.have_skip) {
+		/* The peer is asked for again rather than read from the
+		 * caller's buffer: the kernel truncates the address to that
+		 * buffer but reports its full length (an IPv6 peer accepted
+		 * into a 16-byte struct sockaddr says 28), and the buffer's
+		 * size could only be known by reading *lenp before the call,
+		 * which would crash where the real call fails with EFAULT. */
+		if (rules_need_peer || config.debug) {
 			peerlen = sizeof peer;
 			if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
 				peerp = (struct sockaddr *)&peer;
 		}
-		if ((config.have_only || config.have_skip) &&
+		if (rules_need_port &&
 		    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
 			service_port = port_of((struct sockaddr *)&local,
 					       locallen);
@@ -334,13 +446,35 @@ out:
 	errno = saved_errno;
 }
 
+__attribute__((noinline))
+static int accept_slow(int listener, int fd, unsigned entry)
+{
+	accept_decide(listener, fd, entry);
+	return fd;
+}
+
+/* A connection accepted from a listener whose fate is known: the kernel
+ * copied the listener's options to it, so what we did, or chose not to
+ * do, to the listener holds for it without a single system call. */
+static inline int after_accept(int listener, int fd)
+{
+	unsigned entry = tk_fd_get(listener);
+
+	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
+		return accept_slow(listener, fd, entry);
+	tk_fd_put(fd, entry);
+	if (__builtin_expect(debug_on, 0))
+		accept_debug(listener, fd, entry);
+	return fd;
+}
+
 int tk_hook_accept(int listener, struct sockaddr *addr, socklen_t *len)
 {
 	int fd = tk_real_accept(listener, addr, len);
 
-	if (fd >= 0)
-		after_accept(listener, fd, addr, len);
-	return fd;
+	if (fd < 0)
+		return fd;
+	return after_accept(listener, fd);
 }
 
 #if HAVE_ACCEPT4
@@ -349,9 +483,9 @@ int tk_hook_accept4(int listener, struct sockaddr *addr, socklen_t *len,
 {
 	int fd = tk_real_accept4(listener, addr, len, flags);
 
-	if (fd >= 0)
-		after_accept(listener, fd, addr, len);
-	return fd;
+	if (fd < 0)
+		return fd;
+	return after_accept(listener, fd);
 }
 #endif
 

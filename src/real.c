@@ -5,7 +5,6 @@
  * opening a socket), so each pointer resolves itself on first use.  The
  * store is idempotent: two threads racing here store the same value. */
 #include "autoconfig.h"
-#include "config.h"
 #include "real.h"
 
 #include <dlfcn.h>
@@ -13,16 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
+tk_socket_fn tk_real_socket_ptr;
+tk_connect_fn tk_real_connect_ptr;
+tk_accept_fn tk_real_accept_ptr;
+tk_accept4_fn tk_real_accept4_ptr;
+tk_setsockopt_fn tk_real_setsockopt_ptr;
+
 typedef void (*any_fn)(void);
 
-static any_fn resolve(any_fn *slot, const char *name, any_fn own_hook)
+static any_fn resolve(const char *name, any_fn own_hook)
 {
-	any_fn fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	void *sym;
+	void *sym = dlsym(RTLD_NEXT, name);
+	any_fn fn;
 
-	if (fn != NULL)
-		return fn;
-	sym = dlsym(RTLD_NEXT, name);
 	memcpy(&fn, &sym, sizeof fn);	/* object to function pointer */
 	if (fn == NULL || fn == own_hook) {
 		static const char head[] = "tcpkeep: cannot find the real ";
@@ -35,64 +37,45 @@ static any_fn resolve(any_fn *slot, const char *name, any_fn own_hook)
 		(void)ignored;
 		abort();
 	}
-	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
 	return fn;
 }
 
-#define REAL(name) \
-	static any_fn real_##name; \
-	static any_fn bind_##name(void) \
+#define BIND(name) \
+	tk_##name##_fn tk_bind_##name(void) \
 	{ \
-		return resolve(&real_##name, #name, (any_fn)tk_hook_##name); \
+		tk_##name##_fn fn = (tk_##name##_fn)resolve(#name, \
+				(any_fn)tk_hook_##name); \
+		__atomic_store_n(&tk_real_##name##_ptr, fn, __ATOMIC_RELEASE); \
+		return fn; \
 	}
 
-REAL(socket)
-REAL(connect)
-REAL(accept)
-#if HAVE_ACCEPT4
-REAL(accept4)
-#endif
-REAL(setsockopt)
-
-int tk_real_socket(int domain, int type, int protocol)
-{
-	return ((int (*)(int, int, int))bind_socket())(domain, type, protocol);
-}
-
-int tk_real_connect(int fd, const struct sockaddr *addr, socklen_t len)
-{
-	return ((int (*)(int, const struct sockaddr *, socklen_t))
-		bind_connect())(fd, addr, len);
-}
-
-int tk_real_accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
-	return ((int (*)(int, struct sockaddr *, socklen_t *))
-		bind_accept())(fd, addr, len);
-}
+BIND(socket)
+BIND(connect)
+BIND(accept)
+BIND(setsockopt)
 
 #if HAVE_ACCEPT4
-int tk_real_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+BIND(accept4)
+#else
+/* Never called: without accept4 in libc there is no hook for it. */
+tk_accept4_fn tk_bind_accept4(void)
 {
-	return ((int (*)(int, struct sockaddr *, socklen_t *, int))
-		bind_accept4())(fd, addr, len, flags);
+	abort();
 }
 #endif
-
-int tk_real_setsockopt(int fd, int level, int name, const void *value,
-		       socklen_t len)
-{
-	return ((int (*)(int, int, int, const void *, socklen_t))
-		bind_setsockopt())(fd, level, name, value, len);
-}
 
 void tk_real_bind_all(void)
 {
-	(void)bind_socket();
-	(void)bind_connect();
-	(void)bind_accept();
+	if (tk_real_socket_ptr == NULL)
+		(void)tk_bind_socket();
+	if (tk_real_connect_ptr == NULL)
+		(void)tk_bind_connect();
+	if (tk_real_accept_ptr == NULL)
+		(void)tk_bind_accept();
 #if HAVE_ACCEPT4
-	(void)bind_accept4();
+	if (tk_real_accept4_ptr == NULL)
+		(void)tk_bind_accept4();
 #endif
-	(void)bind_setsockopt();
+	if (tk_real_setsockopt_ptr == NULL)
+		(void)tk_bind_setsockopt();
 }

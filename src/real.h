@@ -3,20 +3,69 @@
 #ifndef TCPKEEP_REAL_H
 #define TCPKEEP_REAL_H
 
+#include <stddef.h>
 #include <sys/socket.h>
 
-int tk_real_socket(int domain, int type, int protocol);
-int tk_real_connect(int fd, const struct sockaddr *addr, socklen_t len);
-int tk_real_accept(int fd, struct sockaddr *addr, socklen_t *len);
-#if HAVE_ACCEPT4
-int tk_real_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
-#endif
-int tk_real_setsockopt(int fd, int level, int name, const void *value,
-		       socklen_t len);
+#include "export.h"
 
-/* Resolves every pointer now (from the constructor), so that hooks
- * normally find them set. */
-void tk_real_bind_all(void);
+typedef int (*tk_socket_fn)(int, int, int);
+typedef int (*tk_connect_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*tk_accept_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*tk_accept4_fn)(int, struct sockaddr *, socklen_t *, int);
+typedef int (*tk_setsockopt_fn)(int, int, int, const void *, socklen_t);
+
+/* Set by the constructor (or the first hook that runs before it); the
+ * hooks read them inline and call out only while they are still NULL. */
+extern TCPKEEP_HIDDEN tk_socket_fn tk_real_socket_ptr;
+extern TCPKEEP_HIDDEN tk_connect_fn tk_real_connect_ptr;
+extern TCPKEEP_HIDDEN tk_accept_fn tk_real_accept_ptr;
+extern TCPKEEP_HIDDEN tk_accept4_fn tk_real_accept4_ptr;
+extern TCPKEEP_HIDDEN tk_setsockopt_fn tk_real_setsockopt_ptr;
+
+TCPKEEP_HIDDEN tk_socket_fn tk_bind_socket(void);
+TCPKEEP_HIDDEN tk_connect_fn tk_bind_connect(void);
+TCPKEEP_HIDDEN tk_accept_fn tk_bind_accept(void);
+TCPKEEP_HIDDEN tk_accept4_fn tk_bind_accept4(void);
+TCPKEEP_HIDDEN tk_setsockopt_fn tk_bind_setsockopt(void);
+
+#define TK_REAL(name) \
+	__extension__({ \
+		tk_##name##_fn fn_ = __atomic_load_n(&tk_real_##name##_ptr, \
+						     __ATOMIC_ACQUIRE); \
+		__builtin_expect(fn_ != NULL, 1) ? fn_ : tk_bind_##name(); \
+	})
+
+static inline int tk_real_socket(int domain, int type, int protocol)
+{
+	return TK_REAL(socket)(domain, type, protocol);
+}
+
+static inline int tk_real_connect(int fd, const struct sockaddr *addr,
+				  socklen_t len)
+{
+	return TK_REAL(connect)(fd, addr, len);
+}
+
+static inline int tk_real_accept(int fd, struct sockaddr *addr,
+				 socklen_t *len)
+{
+	return TK_REAL(accept)(fd, addr, len);
+}
+
+static inline int tk_real_accept4(int fd, struct sockaddr *addr,
+				  socklen_t *len, int flags)
+{
+	return TK_REAL(accept4)(fd, addr, len, flags);
+}
+
+static inline int tk_real_setsockopt(int fd, int level, int name,
+				     const void *value, socklen_t len)
+{
+	return TK_REAL(setsockopt)(fd, level, name, value, len);
+}
+
+/* Resolves every pointer now, from the constructor. */
+TCPKEEP_HIDDEN void tk_real_bind_all(void);
 
 /* Our own hooks, by their internal names, so the binder can tell when
  * dlsym handed back the hook itself. */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,52 @@ static int cmd_accept(int use_accept4, int family)
 		printf("accepted cloexec=%d nonblock=%d\n",
 		       (fcntl(afd, F_GETFD) & FD_CLOEXEC) != 0,
 		       (fcntl(afd, F_GETFL) & O_NONBLOCK) != 0);
+	return 0;
+}
+
+/* accept() into a buffer too small for the peer: a struct sockaddr (16
+ * bytes) for an IPv6 connection, the way much older code calls it.  The
+ * kernel fills the 16 bytes and reports the full length; the bytes after
+ * the buffer, here 0xff, are not the peer's. */
+static int cmd_accept_short(void)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int lfd = listener(AF_INET6, &addr, &len);
+	int cfd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct {
+		struct sockaddr sa;
+		unsigned char after[sizeof(struct sockaddr_in6)];
+	} buf;
+	socklen_t buflen = sizeof buf.sa;
+	int afd;
+
+	memset(&buf, 0xff, sizeof buf);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, len) < 0)
+		die("connect");
+	afd = accept(lfd, &buf.sa, &buflen);
+	if (afd < 0)
+		die("accept");
+	printf("accepted addrlen=%u buffer=%zu\n", (unsigned)buflen,
+	       sizeof buf.sa);
+	show("accepted", afd);
+	return 0;
+}
+
+/* connect() with the 24-byte sockaddr_in6 of RFC 2133 (no sin6_scope_id),
+ * which Linux still accepts. */
+static int cmd_connect6_rfc2133(void)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int lfd = listener(AF_INET6, &addr, &len);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr,
+			      offsetof(struct sockaddr_in6, sin6_scope_id)) < 0)
+		die("connect with a 24-byte address");
+	show("rfc2133", fd);
+	close(lfd);
 	return 0;
 }
 
@@ -394,6 +441,10 @@ int main(int argc, char **argv)
 		return cmd_accept(0, AF_INET6);
 	if (strcmp(cmd, "accept4") == 0)
 		return cmd_accept(1, AF_INET);
+	if (strcmp(cmd, "accept-short") == 0)
+		return cmd_accept_short();
+	if (strcmp(cmd, "connect6-rfc2133") == 0)
+		return cmd_connect6_rfc2133();
 	if (strcmp(cmd, "raw-syscall") == 0)
 		return cmd_raw_syscall();
 	if (strcmp(cmd, "mapped") == 0)

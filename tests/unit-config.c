@@ -365,6 +365,60 @@ static void escaping(void)
 	ok(strlen(out) < 8, "never past the buffer: %s", out);
 }
 
+/* Every name the loader asks for must be in tk_config_names, or the
+ * library's one-pass environment scan would never find it. */
+static unsigned unknown_names;
+
+static const char *listing_lookup(void *ctx, const char *name, bool secure)
+{
+	const char *const *n;
+
+	(void)ctx;
+	(void)secure;
+	for (n = tk_config_names; *n != NULL; n++)
+		if (strcmp(*n, name) == 0)
+			break;
+	if (*n == NULL) {
+		diag("asked for %s, not in tk_config_names", name);
+		unknown_names++;
+	}
+	/* A value for everything, so that every branch asks its names;
+	 * "/x" is a valid TCPKEEP_LOG, so the secure lookup is asked too. */
+	return strcmp(name, "TCPKEEP_LOG") == 0 ? "/x" : "1";
+}
+
+static void environment_scan(void)
+{
+	const char *const envp[] = {
+		"PATH=/bin", "TCPKEEP_IDLE=30", "TCPKEEP_IDLEX=99",
+		"TCPKEEP_INTVL", "TERM=xterm", "KEEPCNT=4", "TCPKEEP_IDLE=31",
+		"DD_DEBUG=", "LD_PRELOAD=/x.so", NULL
+	};
+	struct tk_env env;
+	struct tk_config cfg;
+	struct warnings w;
+
+	unknown_names = 0;
+	memset(&w, 0, sizeof w);
+	tk_config_load(&cfg, listing_lookup, NULL, record_warning, &w);
+	is_int(unknown_names, 0, "every variable the loader reads is listed");
+
+	tk_env_scan(&env, envp);
+	is_int(env.count, 4, "scan keeps the listed names only (two TCPKEEP_IDLE, KEEPCNT, DD_DEBUG)");
+	ok(strcmp(tk_env_snapshot_lookup(&env, "TCPKEEP_IDLE", false), "30") == 0,
+	   "first occurrence wins, as with getenv");
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_INTVL", false) == NULL,
+	   "an entry without '=' is not a value");
+	ok(strcmp(tk_env_snapshot_lookup(&env, "KEEPCNT", false), "4") == 0,
+	   "alias found");
+	ok(strcmp(tk_env_snapshot_lookup(&env, "DD_DEBUG", false), "") == 0,
+	   "empty value is a value");
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_CNT", false) == NULL,
+	   "unset name is NULL");
+	tk_env_scan(&env, NULL);
+	is_int(env.count, 0, "no environment at all");
+}
+
 int main(void)
 {
 	seconds_table();
@@ -376,5 +430,6 @@ int main(void)
 	config_load();
 	aliases();
 	escaping();
+	environment_scan();
 	return done_testing();
 }

@@ -1,0 +1,597 @@
+#!/bin/sh
+# bench/run.sh: what tcpkeep costs, next to a program that sets the same
+# options itself. Run by `make bench`; not part of `make check`.
+#
+# Environment (all optional):
+#   CONNLOOP         the loop program (default: bench/connloop of the build tree)
+#   TCPKEEP_LIBRARY  the library (default: src/.libs/libtcpkeep.so of the build tree)
+#   BENCH_BUILDDIR   the build tree (default: the current directory)
+#   BENCH_ROUNDS     alternating runs per variant for wall time (default 11)
+#   BENCH_CONNS      connections per wall-time run (default 20000)
+#   BENCH_EMPTY_LIBRARY  an empty shared object, preloaded to show the
+#                    dynamic loader's own start-up cost (default:
+#                    bench/.libs/libempty.so of the build tree; skipped if absent)
+#   BENCH_KEEP       a directory to keep the raw data in (per-run times,
+#                    callgrind and strace outputs)
+#
+# Variants: "bare" sets no option; "native" sets SO_KEEPALIVE,
+# TCP_KEEPIDLE 60, TCP_KEEPINTVL 10 and TCP_KEEPCNT 6 itself right after
+# socket(); "tcpkeep" is bare under LD_PRELOAD with TCPKEEP_DEBUG=0 and the
+# defaults (the same four values); "32 rules" adds TCPKEEP_ONLY with 31
+# CIDR blocks that do not match loopback followed by 127.0.0.0/8, so every
+# connection walks the whole list before it matches.
+#
+# Figures over a target are marked OVER; they never make this script fail.
+# It fails (status 1) only when it cannot measure at all.
+set -u
+
+builddir=${BENCH_BUILDDIR:-.}
+connloop=${CONNLOOP:-$builddir/bench/connloop}
+lib=${TCPKEEP_LIBRARY:-$builddir/src/.libs/libtcpkeep.so}
+empty_lib=${BENCH_EMPTY_LIBRARY:-$builddir/bench/.libs/libempty.so}
+rounds=${BENCH_ROUNDS:-11}
+conns=${BENCH_CONNS:-20000}
+# Two loop lengths for counted figures: start-up and exit cancel out in the
+# difference, what is left is per connection.
+cg_n1=100
+cg_n2=1100
+sc_n1=100
+sc_n2=600
+
+# Measure tcpkeep's defaults, not whatever the caller has set.
+unset LD_PRELOAD TCPKEEP_ENABLE TCPKEEP_IDLE TCPKEEP_INTVL TCPKEEP_CNT \
+	TCPKEEP_USER_TIMEOUT TCPKEEP_DIRECTION TCPKEEP_ONLY TCPKEEP_SKIP \
+	TCPKEEP_FORCE TCPKEEP_DEBUG TCPKEEP_LOG TCP_KEEPIDLE TCP_KEEPINTVL \
+	TCP_KEEPCNT TCP_USER_TIMEOUT LIBKEEPALIVE_DEBUG DD_TCP_KEEPALIVE_TIME \
+	DD_TCP_KEEPALIVE_INTVL DD_TCP_KEEPALIVE_PROBES DD_USE_KEEPALIVE \
+	DD_DEBUG KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+case $connloop in /*) ;; *) connloop=$(pwd)/$connloop ;; esac
+case $lib in /*) ;; *) lib=$(pwd)/$lib ;; esac
+case $empty_lib in /*) ;; *) empty_lib=$(pwd)/$empty_lib ;; esac
+[ -x "$connloop" ] || die "$connloop not built (run make bench)"
+[ -f "$lib" ] || die "library $lib not found (build it, or set TCPKEEP_LIBRARY)"
+case $rounds in '' | *[!0-9]*) die "BENCH_ROUNDS must be a number" ;; esac
+case $conns in '' | *[!0-9]*) die "BENCH_CONNS must be a number" ;; esac
+if [ "$rounds" -lt 1 ] || [ "$conns" -lt 1 ]; then
+	die "BENCH_ROUNDS and BENCH_CONNS must be positive"
+fi
+
+rules=
+i=0
+while [ "$i" -lt 31 ]; do
+	rules="${rules}10.$i.0.0/16,"
+	i=$((i + 1))
+done
+rules="${rules}127.0.0.0/8"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-bench.XXXXXX") || die "mktemp failed"
+: >"$tmp/verdicts"
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+	fi
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		mkdir -p "$BENCH_KEEP" && cp -R "$tmp/." "$BENCH_KEEP/"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The loop on CPU 0, its listener on CPU 1, when there are two CPUs.
+pinned=
+if [ "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -ge 2 ] &&
+	taskset -c 0 true 2>/dev/null; then
+	pinned=yes
+fi
+
+
+# with_variant VARIANT CMD...: run CMD in the environment of VARIANT. The
+# whole command (taskset, valgrind or strace, then connloop) is preloaded;
+# only connloop's figures are read.
+with_variant() {
+	wv=$1
+	shift
+	case $wv in
+	bare | native) "$@" ;;
+	empty) env LD_PRELOAD="$empty_lib" "$@" ;;
+	plain) env LD_PRELOAD="$lib" "$@" ;;
+	tcpkeep) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 "$@" ;;
+	rules) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 TCPKEEP_ONLY="$rules" "$@" ;;
+	*) die "unknown variant $wv" ;;
+	esac
+}
+
+# The program's own choice: only "native" sets the options itself.
+opt_of() {
+	if [ "$1" = native ]; then echo native; else echo bare; fi
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 }
+		END {
+			if (NR == 0) print "nan"
+			else if (NR % 2) print v[(NR + 1) / 2]
+			else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# verdict VALUE LIMIT: PASS when VALUE <= LIMIT.
+verdict() {
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "OVER" }' |
+		tee -a "$tmp/verdicts"
+}
+
+short_sleep() {
+	sleep 0.1 2>/dev/null || sleep 1
+}
+
+# wait_file FILE: bounded wait for a listener's port file.
+wait_file() {
+	wf=0
+	while [ ! -s "$1" ]; do
+		wf=$((wf + 1))
+		[ "$wf" -le 100 ] || return 1
+		short_sleep
+	done
+}
+
+stop_server() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+		server_pid=
+	fi
+}
+
+# start_listener: a bare, unpreloaded TCP listener on CPU 1; sets port.
+start_listener() {
+	rm -f "$tmp/port"
+	if [ -n "$pinned" ]; then
+		taskset -c 1 "$connloop" -n 0 serve-tcp "$tmp/port" &
+	else
+		"$connloop" -n 0 serve-tcp "$tmp/port" &
+	fi
+	server_pid=$!
+	wait_file "$tmp/port" || die "listener did not start"
+	port=$(cat "$tmp/port")
+}
+
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+libc=$(ldd --version 2>&1 | awk 'NR == 1')
+echo "tcpkeep benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(uname -srm), ${cpu:-unknown CPU} x $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?'), ${libc:-unknown libc}"
+echo "library: $lib"
+echo "variants: bare = no options; native = the program sets keepalive 60/10/6 itself after socket();"
+echo "  tcpkeep = bare under LD_PRELOAD, TCPKEEP_DEBUG=0, defaults 60/10/6;"
+echo "  32 rules = tcpkeep with TCPKEEP_ONLY = 31 non-matching IPv4 CIDR blocks, then 127.0.0.0/8"
+if [ -n "$pinned" ]; then
+	echo "loops pinned to CPU 0, the separate listener to CPU 1"
+fi
+
+## ------------------------------------------------------------ wall time
+variants="bare native tcpkeep rules"
+
+# wall_case NAME CONNLOOP-ARGS...: ROUNDS rounds, each variant once per
+# round, the order rotated every round.
+wall_case() {
+	wc_name=$1
+	shift
+	: >"$tmp/wall.$wc_name"
+	wc_r=1
+	while [ "$wc_r" -le "$rounds" ]; do
+		wc_order=$variants
+		wc_k=1
+		while [ "$wc_k" -lt "$wc_r" ]; do
+			wc_order="${wc_order#* } ${wc_order%% *}"
+			wc_k=$((wc_k + 1))
+		done
+		for wc_v in $wc_order; do
+			if [ -n "$pinned" ]; then
+				wc_ns=$(with_variant "$wc_v" taskset -c 0 \
+					"$connloop" -o "$(opt_of "$wc_v")" -n "$conns" -w 200 "$@")
+			else
+				wc_ns=$(with_variant "$wc_v" \
+					"$connloop" -o "$(opt_of "$wc_v")" -n "$conns" -w 200 "$@")
+			fi || die "$wc_name $wc_v run failed"
+			echo "$wc_r $wc_v $wc_ns" >>"$tmp/wall.$wc_name"
+		done
+		wc_r=$((wc_r + 1))
+	done
+}
+
+col_median() {
+	awk -v v="$2" '$2 == v { print $3 }' "$1" | median
+}
+
+# ratio_median FILE A B: median over rounds of A/B within each round.
+ratio_median() {
+	awk -v a="$2" -v b="$3" '
+		$2 == a { x[$1] = $3 }
+		$2 == b { y[$1] = $3 }
+		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$1" | median
+}
+
+# ratio_spread FILE A B: half the interquartile range of the per-round
+# A/B ratios: how much the machine let the runs wander.
+ratio_spread() {
+	awk -v a="$2" -v b="$3" '
+		$2 == a { x[$1] = $3 }
+		$2 == b { y[$1] = $3 }
+		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$1" | sort -n |
+		awk '{ v[NR] = $1 }
+			END {
+				if (NR < 4) { print "nan"; exit }
+				q1 = v[int((NR + 3) / 4)]; q3 = v[NR + 1 - int((NR + 3) / 4)]
+				printf "%.4f\n", (q3 - q1) / 2
+			}'
+}
+
+config_name() {
+	case $1 in
+	tcpkeep) echo default ;;
+	rules) echo "32 rules" ;;
+	esac
+}
+
+wall_report() {
+	wr_file=$tmp/wall.$1
+	wr_bare=$(col_median "$wr_file" bare)
+	wr_native=$(col_median "$wr_file" native)
+	for wr_v in tcpkeep rules; do
+		wr_tk=$(col_median "$wr_file" "$wr_v")
+		wr_rn=$(ratio_median "$wr_file" "$wr_v" native)
+		wr_rb=$(ratio_median "$wr_file" "$wr_v" bare)
+		wr_sp=$(ratio_spread "$wr_file" "$wr_v" native)
+		if [ "$wr_v" = tcpkeep ]; then
+			wr_mark="<= 1.02 $(verdict "$wr_rn" 1.02)"
+		else
+			wr_mark="(1.02 for the default)"
+		fi
+		printf '%-13s %-9s %7.0f %7.0f %7.0f %7.4f +-%6.4f %7.4f  %s\n' \
+			"$2" "$(config_name "$wr_v")" "$wr_bare" "$wr_native" "$wr_tk" "$wr_rn" "$wr_sp" "$wr_rb" "$wr_mark"
+	done
+}
+
+echo
+echo "== Wall time per connection, ns: median of $rounds alternating runs of $conns connections;"
+echo "   ratios: median of the per-round ratios; load average before: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+start_listener
+wall_case client tcp "$port"
+stop_server
+wall_case local local
+printf '%-13s %-9s %7s %7s %7s %7s %7s %7s  %s\n' case config bare native tcpkeep tk/nativ "+-" tk/bare target
+wall_report client client-only
+wall_report local same-process
+echo "   client-only: socket, connect, close (listener in another process);"
+echo "   same-process: socket, connect, accept, close, close; +- is half the interquartile"
+echo "   range of the per-round tk/native ratios; load average now: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+
+## ------------------------------------------------------------ instructions
+have_valgrind=
+if valgrind --tool=callgrind --callgrind-out-file=/dev/null true >/dev/null 2>&1; then
+	have_valgrind=yes
+fi
+
+# cg_run VARIANT OUT N CONNLOOP-ARGS...
+cg_run() {
+	cr_v=$1 cr_out=$2 cr_n=$3
+	shift 3
+	with_variant "$cr_v" valgrind --tool=callgrind --callgrind-out-file="$cr_out" \
+		"$connloop" -o "$(opt_of "$cr_v")" -n "$cr_n" -w 10 "$@" >/dev/null 2>"$cr_out.log" ||
+		die "callgrind run failed, see below$(printf '\n'; cat "$cr_out.log")"
+}
+
+cg_total() {
+	awk '/^totals:/ { print $2; found = 1; exit } END { if (!found) print "nan" }' "$1"
+}
+
+# cg_funcs FILE: "Ir<TAB>function<TAB>object" per function, exclusive
+# counts, read from callgrind's own output format: "ob=" and "fn=" name the
+# current object and function ("(id) name" the first time, "(id)" after),
+# "cob="/"cfn=" name a callee, and the cost line after "calls=" is the
+# callee's inclusive cost, not the caller's own.
+cg_funcs() {
+	awk '
+		function named(kind, spec,   id) {
+			if (match(spec, /^\([0-9]+\)/)) {
+				id = substr(spec, 2, RLENGTH - 2)
+				spec = substr(spec, RLENGTH + 1)
+				sub(/^ /, "", spec)
+				if (spec != "") tbl[kind, id] = spec
+				return tbl[kind, id]
+			}
+			return spec
+		}
+		/^ob=/ { ob = named("ob", substr($0, 4)); next }
+		/^cob=/ { named("ob", substr($0, 5)); next }
+		/^fn=/ { fn = named("fn", substr($0, 4)); next }
+		/^cfn=/ { named("fn", substr($0, 5)); next }
+		/^calls=/ { skip = 1; next }
+		/^[0-9+*-]/ {
+			if (skip) { skip = 0; next }
+			self[fn "\t" ob] += $2
+		}
+		END {
+			for (k in self) {
+				split(k, p, "\t")
+				o = p[2]; sub(/.*\//, "", o)
+				printf "%d\t%s\t%s\n", self[k], p[1], o
+			}
+		}' "$1"
+}
+
+# cg_case NAME CONNLOOP-ARGS...: both loop lengths for every variant.
+cg_case() {
+	cc_name=$1
+	shift
+	for cc_v in $variants; do
+		cg_run "$cc_v" "$tmp/cg.$cc_name.$cc_v.1" "$cg_n1" "$@"
+		cg_run "$cc_v" "$tmp/cg.$cc_name.$cc_v.2" "$cg_n2" "$@"
+	done
+}
+
+cg_per_conn() {
+	awk -v a="$(cg_total "$tmp/cg.$1.$2.1")" -v b="$(cg_total "$tmp/cg.$1.$2.2")" \
+		-v span=$((cg_n2 - cg_n1)) 'BEGIN { printf "%.2f\n", (b - a) / span }'
+}
+
+# fn_diff SPAN F1 F2 F3 F4: per function, ((F2 - F1) - (F4 - F3)) / SPAN
+# from callgrind outputs, the largest twelve.
+fn_diff() {
+	fd_span=$1
+	shift
+	for fd_f in "$@"; do
+		[ -f "$fd_f.f" ] || cg_funcs "$fd_f" >"$fd_f.f"
+	done
+	awk -F '\t' -v span="$fd_span" '
+		FNR == 1 { f++ }
+		{ n = $2 " (" $3 ")"; v[f, n] += $1; names[n] = 1 }
+		END {
+			for (n in names) {
+				d = ((v[2, n] - v[1, n]) - (v[4, n] - v[3, n])) / span
+				if (d >= 0.5 || d <= -0.5) printf "%.2f\t%s\n", d, n
+			}
+		}' "$1.f" "$2.f" "$3.f" "$4.f" |
+		sort -t "$(printf '\t')" -k1,1nr | head -n 12 |
+		awk -F '\t' '{ printf "      %+9.2f  %s\n", $1, $2 }'
+}
+
+# cg_where NAME VARIANT: per function, instructions per connection that
+# VARIANT spends and native does not (negative: spends less).
+cg_where() {
+	fn_diff $((cg_n2 - cg_n1)) "$tmp/cg.$1.$2.1" "$tmp/cg.$1.$2.2" \
+		"$tmp/cg.$1.native.1" "$tmp/cg.$1.native.2"
+}
+
+cg_report() {
+	cp_bare=$(cg_per_conn "$1" bare)
+	cp_native=$(cg_per_conn "$1" native)
+	for cp_v in tcpkeep rules; do
+		cp_tk=$(cg_per_conn "$1" "$cp_v")
+		cp_added=$(awk -v t="$cp_tk" -v n="$cp_native" 'BEGIN { printf "%.2f\n", t - n }')
+		if [ "$cp_v" = tcpkeep ]; then cp_lim=25; else cp_lim=150; fi
+		printf '%-13s %-9s %9.2f %9.2f %9.2f %+9.2f  <= %s %s\n' "$2" "$(config_name "$cp_v")" \
+			"$cp_bare" "$cp_native" "$cp_tk" "$cp_added" "$cp_lim" "$(verdict "$cp_added" "$cp_lim")"
+	done
+}
+
+echo
+echo "== User-space instructions per connection (callgrind Ir; (Ir($cg_n2) - Ir($cg_n1)) / $((cg_n2 - cg_n1)) connections)"
+if [ -n "$have_valgrind" ]; then
+	start_listener
+	cg_case client tcp "$port"
+	stop_server
+	cg_case local local
+	printf '%-13s %-9s %9s %9s %9s %9s  %s\n' case config bare native tcpkeep "added" target
+	cg_report client client-only
+	cg_report local same-process
+	for cw_case in client local; do
+		for cw_v in tcpkeep rules; do
+			echo "   where $(config_name "$cw_v") differs from native, $cw_case, per connection (function, object):"
+			cg_where "$cw_case" "$cw_v"
+		done
+	done
+else
+	echo "   skipped: valgrind --tool=callgrind does not run here"
+fi
+
+## ------------------------------------------------------------ system calls
+have_strace=
+if strace -f -c -o /dev/null true >/dev/null 2>&1; then
+	have_strace=yes
+fi
+
+# sc_counts FILE: "syscall<TAB>calls" from a strace -c summary.
+sc_counts() {
+	awk '$NF != "total" && NF >= 5 && $4 ~ /^[0-9]+$/ { printf "%s\t%s\n", $NF, $4 }' "$1"
+}
+
+# sc_client VARIANT OUT N CONNLOOP-ARGS...: the loop traced.
+sc_client() {
+	sl_v=$1 sl_out=$2 sl_n=$3
+	shift 3
+	with_variant "$sl_v" strace -f -c -o "$sl_out" \
+		"$connloop" -o "$(opt_of "$sl_v")" -n "$sl_n" -w 10 "$@" >/dev/null 2>>"$tmp/strace.err" ||
+		die "strace run failed: $(cat "$tmp/strace.err")"
+}
+
+# sc_server VARIANT OUT N: the listener traced while it accepts N
+# connections from an untraced, unpreloaded client.
+sc_server() {
+	ss_v=$1 ss_out=$2 ss_n=$3
+	rm -f "$tmp/aport"
+	with_variant "$ss_v" strace -f -c -o "$ss_out" \
+		"$connloop" -o "$(opt_of "$ss_v")" -n "$ss_n" serve-tcp "$tmp/aport" >/dev/null 2>>"$tmp/strace.err" &
+	server_pid=$!
+	wait_file "$tmp/aport" || die "traced listener did not start: $(cat "$tmp/strace.err")"
+	"$connloop" -o bare -n "$ss_n" -w 0 tcp "$(cat "$tmp/aport")" >/dev/null ||
+		die "client of the traced listener failed"
+	wait "$server_pid" || die "traced listener failed: $(cat "$tmp/strace.err")"
+	server_pid=
+}
+
+# sc_case NAME KIND VARIANTS CONNLOOP-ARGS...
+sc_case() {
+	sk_name=$1 sk_kind=$2 sk_variants=$3
+	shift 3
+	for sk_v in $sk_variants; do
+		for sk_i in 1 2; do
+			if [ "$sk_i" = 1 ]; then sk_n=$sc_n1; else sk_n=$sc_n2; fi
+			if [ "$sk_kind" = server ]; then
+				sc_server "$sk_v" "$tmp/sc.$sk_name.$sk_v.$sk_i" "$sk_n"
+			else
+				sc_client "$sk_v" "$tmp/sc.$sk_name.$sk_v.$sk_i" "$sk_n" "$@"
+			fi
+			sc_counts "$tmp/sc.$sk_name.$sk_v.$sk_i" >"$tmp/sc.$sk_name.$sk_v.$sk_i.c"
+		done
+	done
+}
+
+# sc_per_conn NAME VARIANT: system calls per connection, all kinds.
+sc_per_conn() {
+	awk -F '\t' -v span=$((sc_n2 - sc_n1)) '
+		FNR == 1 { f++ }
+		{ t[f] += $2 }
+		END { printf "%.2f\n", (t[2] - t[1]) / span }' \
+		"$tmp/sc.$1.$2.1.c" "$tmp/sc.$1.$2.2.c"
+}
+
+# sc_diff NAME A B: per system call, A minus B per connection ("name +n").
+sc_diff() {
+	awk -F '\t' -v span=$((sc_n2 - sc_n1)) '
+		FNR == 1 { f++ }
+		{ v[f, $1] = $2; names[$1] = 1 }
+		END {
+			out = ""
+			for (n in names) {
+				d = ((v[2, n] - v[1, n]) - (v[4, n] - v[3, n])) / span
+				if (d >= 0.005 || d <= -0.005) out = out sprintf(" %s %+.2f", n, d)
+			}
+			print (out == "" ? " none" : out)
+		}' "$tmp/sc.$1.$2.1.c" "$tmp/sc.$1.$2.2.c" "$tmp/sc.$1.$3.1.c" "$tmp/sc.$1.$3.2.c"
+}
+
+# sc_report NAME LABEL LIMIT-TEXT LIMIT VARIANTS: LIMIT is on tcpkeep - bare.
+sc_report() {
+	sr_bare=$(sc_per_conn "$1" bare)
+	sr_native=-
+	case " $5 " in *" native "*) sr_native=$(sc_per_conn "$1" native) ;; esac
+	for sr_v in tcpkeep rules; do
+		sr_tk=$(sc_per_conn "$1" "$sr_v")
+		sr_extra=$(awk -v t="$sr_tk" -v b="$sr_bare" 'BEGIN { printf "%+.2f\n", t - b }')
+		if [ "$sr_v" = tcpkeep ] || [ "$1" != accepted ]; then
+			sr_mark="$3 $(verdict "$sr_extra" "$4")"
+		else
+			sr_mark="(filters: decided at accept)"
+		fi
+		printf '%-13s %-9s %7s %7s %8s %7s  %s\n' "$2" "$(config_name "$sr_v")" \
+			"$sr_bare" "$sr_native" "$sr_tk" "$sr_extra" "$sr_mark"
+		echo "      vs bare:$(sc_diff "$1" "$sr_v" bare)"
+	done
+}
+
+echo
+echo "== System calls per connection (strace -f -c; difference of $sc_n1 and $sc_n2 connections)"
+if [ -n "$have_strace" ]; then
+	start_listener
+	sc_case out client "$variants" tcp "$port"
+	stop_server
+	sc_case accepted server "$variants"
+	sc_case udp client "bare tcpkeep rules" udp
+	rm -f "$tmp/unix.sock"
+	"$connloop" -n 0 serve-unix "$tmp/unix.sock" &
+	server_pid=$!
+	# a socket has no size: wait until it exists
+	sw=0
+	while [ ! -S "$tmp/unix.sock" ] && [ "$sw" -lt 100 ]; do
+		sw=$((sw + 1))
+		short_sleep
+	done
+	sc_case unix client "bare tcpkeep rules" unix "$tmp/unix.sock"
+	stop_server
+	printf '%-13s %-9s %7s %7s %8s %7s  %s\n' kind config bare native tcpkeep extra "target (extra = tcpkeep - bare)"
+	sc_report out "outgoing TCP" "<= 4 options + 1:" 5 "$variants"
+	sc_report accepted "accepted TCP" "= 0:" 0 "$variants"
+	sc_report udp "UDP" "= 0:" 0 "bare tcpkeep rules"
+	sc_report unix "Unix stream" "= 0:" 0 "bare tcpkeep rules"
+	echo "   outgoing: socket, connect, close; accepted: accept, read (EOF), close on a listener"
+	echo "   the library saw created; UDP: socket, connect, close; Unix: socket, connect, close"
+else
+	echo "   skipped: strace does not run here (ptrace not permitted?)"
+fi
+
+## ------------------------------------------------------------ start-up
+echo
+echo "== Start-up: /bin/true (callgrind Ir, whole process, median of 3) and resident memory"
+echo "   (connloop after one socket(): VmHWM and private dirty memory, kB, median of 5,"
+echo "   address randomisation off)"
+su_ir() {
+	for su_i in 1 2 3; do
+		with_variant "$1" valgrind --tool=callgrind --callgrind-out-file="$tmp/true.$1.$su_i" /bin/true \
+			>/dev/null 2>&1 || die "callgrind /bin/true failed"
+		cg_total "$tmp/true.$1.$su_i"
+	done | median
+}
+# Address randomisation moves page boundaries and with them what the
+# kernel maps around each fault: without it the figure is repeatable.
+norandom=
+if setarch "$(uname -m)" -R true 2>/dev/null; then
+	norandom=yes
+fi
+# su_rss VARIANT hwm|dirty
+su_rss() {
+	for _ in 1 2 3 4 5; do
+		if [ -n "$norandom" ]; then
+			with_variant "$1" setarch "$(uname -m)" -R "$connloop" rss
+		else
+			with_variant "$1" "$connloop" rss
+		fi | awk -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) print "nan" }'
+	done | median
+}
+kb_added() {
+	awk -v t="$1" -v b="$2" 'BEGIN { if (t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }'
+}
+printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' config Ir added target "HWM kB" added "dirty" added
+su_base_ir=nan
+[ -n "$have_valgrind" ] && su_base_ir=$(su_ir bare)
+su_base_rss=$(su_rss bare hwm)
+su_base_dirty=$(su_rss bare dirty)
+printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base_ir" - - "$su_base_rss" - "$su_base_dirty" -
+su_variants="plain tcpkeep rules"
+[ -f "$empty_lib" ] && su_variants="empty $su_variants"
+for su_v in $su_variants; do
+	case $su_v in
+	empty) su_label="empty .so (floor)" ;;
+	plain) su_label="tcpkeep, no variables" ;;
+	tcpkeep) su_label="tcpkeep, DEBUG=0" ;;
+	rules) su_label="tcpkeep, 32 rules" ;;
+	esac
+	su_tk=nan
+	[ -n "$have_valgrind" ] && su_tk=$(su_ir "$su_v")
+	su_added=$(awk -v t="$su_tk" -v b="$su_base_ir" 'BEGIN { if (t == "nan" || b == "nan") print "nan"; else printf "%+d\n", t - b }')
+	su_r=$(su_rss "$su_v" hwm)
+	su_d=$(su_rss "$su_v" dirty)
+	printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "$su_label" "$su_tk" "$su_added" \
+		"$(if [ "$su_v" = empty ]; then echo -; else echo "<= 10000 $(verdict "$su_added" 10000)"; fi)" \
+		"$su_r" "$(kb_added "$su_r" "$su_base_rss")" \
+		"$su_d" "$(kb_added "$su_d" "$su_base_dirty")"
+done
+if [ -n "$have_valgrind" ]; then
+	echo "   where the start-up instructions go, tcpkeep with no variables minus without (function, object):"
+	fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+	echo "   and what 32 rules add to DEBUG=0 alone:"
+	fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+fi
+
+echo
+echo "targets: $(grep -c PASS "$tmp/verdicts") PASS, $(grep -c OVER "$tmp/verdicts") OVER (the benchmark never fails on them)"
