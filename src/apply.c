@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "classify.h"
 #include "fdstate.h"
 
 unsigned tk_option_bit(int level, int name)
@@ -68,11 +69,12 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->on = 1;
 }
 
-void tk_apply(int fd, const struct tk_options *opts,
-	      const struct tk_config *cfg, unsigned prog_mask,
-	      struct tk_line *line)
+int tk_apply(int fd, const struct tk_options *opts,
+	     const struct tk_config *cfg, unsigned prog_mask,
+	     struct tk_line *line)
 {
 	int saved_errno = errno;
+	bool tcp_ok = false;
 
 	if (line != NULL)
 		tk_line_str(line, "applied");
@@ -90,6 +92,17 @@ void tk_apply(int fd, const struct tk_options *opts,
 			tk_line_str(line, o->label);
 			tk_line_str(line, "=");
 		}
+		/* The table entry that sent us here can be stale: the
+		 * program closed the TCP socket and the number came back
+		 * through dup(), socketpair(), SCM_RIGHTS or a raw system
+		 * call as something else.  SO_KEEPALIVE would succeed on a
+		 * UDP or Unix socket, so when no TCP-level option was taken,
+		 * the socket's kind is checked first.  A TCP socket normally
+		 * never gets here: it took TCP_KEEPIDLE. */
+		if (o->level == SOL_SOCKET && !tcp_ok && !tk_fd_is_tcp(fd)) {
+			errno = saved_errno;
+			return -1;
+		}
 		if (prog_mask & o->bit) {
 			if (line != NULL)
 				tk_line_str(line, "program's");
@@ -104,9 +117,12 @@ void tk_apply(int fd, const struct tk_options *opts,
 			}
 			continue;
 		}
+		if (o->level == IPPROTO_TCP)
+			tcp_ok = true;
 		if (line != NULL)
 			tk_line_long(line, o->value);
 	}
 	(void)cfg;
 	errno = saved_errno;
+	return 0;
 }

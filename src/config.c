@@ -395,7 +395,7 @@ size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
 
 	if (dstlen == 0)
 		return 0;
-	for (; src[taken] != '\0' && taken < max; taken++) {
+	for (; taken < max && src[taken] != '\0'; taken++) {
 		unsigned char c = (unsigned char)src[taken];
 		char esc[4];
 		size_t n = 0;

@@ -166,28 +166,39 @@ static void debug_skip(int fd, const char *call, const struct sockaddr *peer,
 	tk_log_emit(&line, TK_LOG_DEBUG);
 }
 
-/* Applies the options to FD and records it as ours. */
-static void manage(int fd, unsigned prog_mask, const char *call,
+/* Applies the options to FD and records it as ours.  Returns false when
+ * FD was not TCP after all (a stale table entry, see tk_apply): it is then
+ * recorded as such. */
+static bool manage(int fd, unsigned prog_mask, const char *call,
 		   const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct tk_line line;
+	int rc;
 
 	if (!config.debug) {
 		if (prog_mask == 0)
-			tk_apply_all(fd, &options);
+			rc = tk_apply_all(fd, &options);
 		else
-			tk_apply(fd, &options, &config, prog_mask, NULL);
-	} else {
-		debug_start(&line, fd, call);
-		if (peer != NULL) {
-			tk_line_str(&line, " ");
-			tk_line_addr(&line, peer, peerlen);
-		}
-		tk_line_str(&line, ": ");
-		tk_apply(fd, &options, &config, prog_mask, &line);
-		tk_log_emit(&line, TK_LOG_DEBUG);
+			rc = tk_apply(fd, &options, &config, prog_mask, NULL);
+		tk_fd_put(fd, rc < 0 ? TK_FD_NOT_TCP : TK_FD_MANAGED | prog_mask);
+		return rc == 0;
 	}
+	debug_start(&line, fd, call);
+	if (peer != NULL) {
+		tk_line_str(&line, " ");
+		tk_line_addr(&line, peer, peerlen);
+	}
+	tk_line_str(&line, ": ");
+	if (tk_apply(fd, &options, &config, prog_mask, &line) < 0) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		debug_skip(fd, call, peer, peerlen, "not TCP");
+		return false;
+	}
+	/* Recorded before the line goes out: when FD is 2 (the program
+	 * closed stderr), log.c must know not to write there. */
 	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
+	tk_log_emit(&line, TK_LOG_DEBUG);
+	return true;
 }
 
 static void leave(int fd, unsigned prog_mask, const char *call,
@@ -290,7 +301,7 @@ static int socket_tcp(int domain, int type, int protocol)
 		return fd;
 	mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(mode == SOCKET_APPLY, 1)) {
-		tk_apply_all(fd, &options);
+		(void)tk_apply_all(fd, &options);	/* a fresh TCP socket */
 		tk_fd_put(fd, TK_FD_MANAGED);
 		return fd;
 	}
@@ -367,9 +378,9 @@ static inline void connect_decide(int fd, unsigned entry,
 		leave(fd, prog_mask, "connect", addr, len, why);
 	else if (prog_mask == 0 && !config.debug) {
 		/* manage() without the call: every filtered connect() that
-		 * matches comes this way. */
-		tk_apply_all(fd, &options);
-		tk_fd_put(fd, TK_FD_MANAGED);
+		 * matches comes this way.  -1: a stale entry, not TCP. */
+		tk_fd_put(fd, tk_apply_all(fd, &options) < 0 ? TK_FD_NOT_TCP
+							      : TK_FD_MANAGED);
 	} else
 		manage(fd, prog_mask, "connect", addr, len);
 }
@@ -452,8 +463,8 @@ static void accept_decide(int listener, int fd, unsigned entry)
 	}
 	if (why != NULL)
 		leave(fd, prog_mask, "accept", peerp, peerlen, why);
-	else
-		manage(fd, prog_mask, "accept", peerp, peerlen);
+	else if (!manage(fd, prog_mask, "accept", peerp, peerlen))
+		tk_fd_put(listener, TK_FD_NOT_TCP);	/* stale entry */
 out:
 	errno = saved_errno;
 }

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdstate.h"
 #include "real.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
@@ -210,6 +211,11 @@ void tk_log_emit(struct tk_line *line, enum tk_log_level level)
 		break;
 	case TK_LOG_STDERR:
 	default:
+		/* A program that closed stderr gets its next socket on fd 2:
+		 * our line would go to its peer.  A socket made through our
+		 * hooks is never the stderr the program started with. */
+		if (tk_fd_get(STDERR_FILENO) != TK_FD_UNSEEN)
+			break;
 		line->text[line->len] = '\n';
 		write_all(STDERR_FILENO, line->text, line->len + 1);
 		break;

@@ -12,9 +12,14 @@ tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmpdir"' EXIT
 trap 'exit 130' INT TERM HUP
 
+# A sanitizer runtime that must come first in LD_PRELOAD (set by
+# .ci/hardening.sh for the ASan build); empty otherwise.  Every
+# LD_PRELOAD a test builds starts with it.
+preload_first=${TCPKEEP_TEST_PRELOAD_FIRST:+$TCPKEEP_TEST_PRELOAD_FIRST }
+
 # Runs a command with tcpkeep preloaded.
 pre() {
-	env LD_PRELOAD="$lib" "$@"
+	env LD_PRELOAD="$preload_first$lib" "$@"
 }
 
 # The line "LABEL keepalive=... user_timeout=..." for given values.

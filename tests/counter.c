@@ -10,17 +10,22 @@
 
 __attribute__((visibility("default"))) unsigned long tk_test_calls;
 
+/* The pointer is stored and read atomically: threads race to the first
+ * call (ThreadSanitizer reported the plain version). */
 #define NEXT(name) \
 	static __typeof(name) *next_##name; \
-	if (next_##name == NULL) \
-		next_##name = (__typeof(name) *)dlsym(RTLD_NEXT, #name)
+	__typeof(name) *fn_##name = __atomic_load_n(&next_##name, __ATOMIC_ACQUIRE); \
+	if (fn_##name == NULL) { \
+		fn_##name = (__typeof(name) *)dlsym(RTLD_NEXT, #name); \
+		__atomic_store_n(&next_##name, fn_##name, __ATOMIC_RELEASE); \
+	}
 
 __attribute__((visibility("default")))
 int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
 	NEXT(setsockopt);
 	__atomic_fetch_add(&tk_test_calls, 1, __ATOMIC_SEQ_CST);
-	return next_setsockopt(fd, level, name, value, len);
+	return fn_setsockopt(fd, level, name, value, len);
 }
 
 __attribute__((visibility("default")))
@@ -28,5 +33,5 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
 	NEXT(getsockopt);
 	__atomic_fetch_add(&tk_test_calls, 1, __ATOMIC_SEQ_CST);
-	return next_getsockopt(fd, level, name, value, len);
+	return fn_getsockopt(fd, level, name, value, len);
 }

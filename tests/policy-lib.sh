@@ -42,10 +42,10 @@ run() {
 		# In a network namespace of its own, set up by the shell
 		# commands in $netns_setup (not preloaded), gone at exit.
 		out=$(unshare -n sh -c "$netns_setup"' && exec "$@"' sh \
-			env LD_PRELOAD="$lib" TCPKEEP_IDLE=31 "$@" \
+			env LD_PRELOAD="${preload_first:-}$lib" TCPKEEP_IDLE=31 "$@" \
 			2>"$tmpdir/stderr") || rc=$?
 	else
-		out=$(env LD_PRELOAD="$lib" TCPKEEP_IDLE=31 "$@" \
+		out=$(env LD_PRELOAD="${preload_first:-}$lib" TCPKEEP_IDLE=31 "$@" \
 			2>"$tmpdir/stderr") || rc=$?
 	fi
 	err=$(cat "$tmpdir/stderr")
