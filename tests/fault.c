@@ -29,28 +29,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockopt.h"
+
 static int want_idle = -1, want_intvl = -1, want_cnt = -1;
 
-static int get(int fd, int level, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	if (getsockopt(fd, level, name, &v, &len) < 0)
-		return -1;
-	return v;
-}
 
 /* 1: configured as asked, 0: keepalive off, -1: anything else. */
 static int state_of(int fd)
 {
-	int ka = get(fd, SOL_SOCKET, SO_KEEPALIVE);
+	int ka = sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE);
 
 	if (ka == 0)
 		return 0;
-	if (ka == 1 && get(fd, IPPROTO_TCP, TCP_KEEPIDLE) == want_idle &&
-	    get(fd, IPPROTO_TCP, TCP_KEEPINTVL) == want_intvl &&
-	    get(fd, IPPROTO_TCP, TCP_KEEPCNT) == want_cnt)
+	if (ka == 1 && sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE) == want_idle &&
+	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL) == want_intvl &&
+	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT) == want_cnt)
 		return 1;
 	return -1;
 }
@@ -98,7 +91,7 @@ static int child_work(const struct sockaddr_in *to)
 		status |= 1;
 	if (connect(u, (const struct sockaddr *)to, sizeof *to) < 0)
 		status |= 4;
-	if (get(u, SOL_SOCKET, SO_KEEPALIVE) != 0)
+	if (sockopt_int(u, SOL_SOCKET, SO_KEEPALIVE) != 0)
 		status |= 2;
 	close(t);
 	close(u);
@@ -345,7 +338,7 @@ static int cmd_signal(int millis)
 
 		if (t < 0 || state_of(t) != 1)
 			bad++;
-		if (u < 0 || get(u, SOL_SOCKET, SO_KEEPALIVE) != 0)
+		if (u < 0 || sockopt_int(u, SOL_SOCKET, SO_KEEPALIVE) != 0)
 			bad++;
 		close(t);
 		close(u);

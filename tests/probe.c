@@ -23,24 +23,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int get(int fd, int level, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
+#include "sockopt.h"
 
-	if (getsockopt(fd, level, name, &v, &len) < 0)
-		return -1;
-	return v;
-}
 
 static void show(const char *label, int fd)
 {
 	printf("%s keepalive=%d idle=%d intvl=%d cnt=%d user_timeout=%d\n",
-	       label, get(fd, SOL_SOCKET, SO_KEEPALIVE),
-	       get(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-	       get(fd, IPPROTO_TCP, TCP_KEEPINTVL),
-	       get(fd, IPPROTO_TCP, TCP_KEEPCNT),
-	       get(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	       label, sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
 }
 
 /* The counting library's total, or -1 when it is not loaded. */
@@ -225,7 +218,7 @@ static void nontcp_one(const char *label, int family, int type, int protocol,
 		(void)connect(fd, to, tolen);
 	after = calls();
 	printf("%s calls=%ld keepalive=%d\n", label,
-	       before < 0 ? -1 : after - before, get(fd, SOL_SOCKET, SO_KEEPALIVE));
+	       before < 0 ? -1 : after - before, sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE));
 	close(fd);
 }
 

@@ -19,15 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int get(int fd, int level, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
+#include "sockopt.h"
 
-	if (getsockopt(fd, level, name, &v, &len) < 0)
-		return -1;
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -59,7 +52,7 @@ int main(int argc, char **argv)
 		return 2;
 	memcpy(&lib_socket, &sym, sizeof lib_socket);
 	fd = lib_socket(AF_INET, SOCK_STREAM, 0);
-	printf("socket keepalive=%d idle=%d\n", get(fd, SOL_SOCKET, SO_KEEPALIVE),
-	       get(fd, IPPROTO_TCP, TCP_KEEPIDLE));
+	printf("socket keepalive=%d idle=%d\n", sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE));
 	return 0;
 }
