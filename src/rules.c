@@ -678,9 +678,8 @@ static bool match_ported(const struct tk_rules_index *x, unsigned family,
 			 uint32_t a4, uint64_t hi, uint64_t lo,
 			 uint16_t service_port)
 {
-	unsigned n = x->nported < TK_RULES_MAX ? x->nported : TK_RULES_MAX;
-
-	for (unsigned k = 0; k < n; k++) {
+	/* Bounded by the array too, whatever the count says. */
+	for (unsigned k = 0; k < x->nported && k < TK_RULES_MAX; k++) {
 		const struct tk_rule_ported *p = &x->ported[k];
 
 		if (service_port < p->port_lo || service_port > p->port_hi ||
