@@ -46,6 +46,7 @@ TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
  * one real setsockopt() per option, errno put back if one failed.  Returns
  * -1 (nothing set) when FD is not TCP after all, as tk_apply().  Unrolled
  * with constant levels and names: it runs for every TCP socket. */
+__attribute__((always_inline))
 static inline int tk_apply_all(int fd, const struct tk_options *opts)
 {
 	tk_setsockopt_fn set = TK_REAL(setsockopt);
