@@ -232,7 +232,8 @@ static bool adopt_unseen(int fd, unsigned *prog_mask, const char *call)
 			debug_skip(fd, call, NULL, 0, "not TCP");
 		return false;
 	}
-	if (keepalive_already_on(fd)) {
+	/* In force mode the configured values win here too. */
+	if (!config.force && keepalive_already_on(fd)) {
 		leave(fd, *prog_mask, call, NULL, 0,
 		      "keepalive already enabled on it");
 		return false;
