@@ -37,7 +37,6 @@ extern char **environ;
 static struct tk_config config;
 static struct tk_options options;
 static bool filtering;
-static bool debug_on;
 /* What socket() does with a new TCP socket, in one load: set at the end of
  * the load, so SOCKET_UNKNOWN also means "not loaded yet". */
 enum {
@@ -86,7 +85,6 @@ static void load(void)
 	tk_log_setup(&config);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
-	debug_on = config.debug;
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
 	__atomic_store_n(&socket_mode,
@@ -166,20 +164,17 @@ static void debug_skip(int fd, const char *call, const struct sockaddr *peer,
 	tk_log_emit(&line, TK_LOG_DEBUG);
 }
 
-/* Applies the options to FD and records it as ours.  Returns false when
- * FD was not TCP after all (a stale table entry, see tk_apply): it is then
- * recorded as such. */
-static bool manage(int fd, unsigned prog_mask, const char *call,
-		   const struct sockaddr *peer, socklen_t peerlen)
+/* manage() when it has more to do than set every option: a debug line, or
+ * options the program set itself to leave alone. */
+__attribute__((noinline))
+static bool manage_other(int fd, unsigned prog_mask, const char *call,
+			 const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct tk_line line;
-	int rc;
 
 	if (!config.debug) {
-		if (prog_mask == 0)
-			rc = tk_apply_all(fd, &options);
-		else
-			rc = tk_apply(fd, &options, &config, prog_mask, NULL);
+		int rc = tk_apply(fd, &options, &config, prog_mask, NULL);
+
 		tk_fd_put(fd, rc < 0 ? TK_FD_NOT_TCP : TK_FD_MANAGED | prog_mask);
 		return rc == 0;
 	}
@@ -198,6 +193,24 @@ static bool manage(int fd, unsigned prog_mask, const char *call,
 	 * closed stderr), log.c must know not to write there. */
 	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
 	tk_log_emit(&line, TK_LOG_DEBUG);
+	return true;
+}
+
+/* Applies the options to FD and records it as ours.  Returns false when
+ * FD was not TCP after all (a stale table entry, see tk_apply): it is then
+ * recorded as such.  The common case is inline: a filtered connect() or
+ * accept() that matches comes this way. */
+__attribute__((always_inline))
+static inline bool manage(int fd, unsigned prog_mask, const char *call,
+			  const struct sockaddr *peer, socklen_t peerlen)
+{
+	if (__builtin_expect(config.debug || prog_mask != 0, 0))
+		return manage_other(fd, prog_mask, call, peer, peerlen);
+	if (tk_apply_all(fd, &options) < 0) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		return false;
+	}
+	tk_fd_put(fd, TK_FD_MANAGED);
 	return true;
 }
 
@@ -272,7 +285,7 @@ static const char *socket_label(int fd)
 }
 
 /* A new TCP socket when the common case does not hold: not loaded yet,
- * debug lines, filters, or the master switch off. */
+ * debug lines, or the master switch off. */
 __attribute__((noinline))
 static int socket_slow(int fd, int mode)
 {
@@ -323,7 +336,7 @@ static int socket_other(int domain, int type, int protocol)
 	if (fd < 0)
 		return fd;
 	tk_fd_put(fd, TK_FD_NOT_TCP);
-	if (__builtin_expect(debug_on, 0))
+	if (__builtin_expect(config.debug, 0))
 		debug_skip(fd, socket_label(fd), NULL, 0, "not TCP");
 	return fd;
 }
@@ -377,13 +390,8 @@ static inline void connect_decide(int fd, unsigned entry,
 				    port_of(addr, len)) : NULL;
 	if (why != NULL)
 		leave(fd, prog_mask, "connect", addr, len, why);
-	else if (prog_mask == 0 && !config.debug) {
-		/* manage() without the call: every filtered connect() that
-		 * matches comes this way.  -1: a stale entry, not TCP. */
-		tk_fd_put(fd, tk_apply_all(fd, &options) < 0 ? TK_FD_NOT_TCP
-							      : TK_FD_MANAGED);
-	} else
-		manage(fd, prog_mask, "connect", addr, len);
+	else
+		(void)manage(fd, prog_mask, "connect", addr, len);
 }
 
 __attribute__((noinline))
@@ -487,7 +495,7 @@ static inline int after_accept(int listener, int fd)
 	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
 		return accept_slow(listener, fd, entry);
 	tk_fd_put(fd, entry);
-	if (__builtin_expect(debug_on, 0))
+	if (__builtin_expect(config.debug, 0))
 		accept_debug(listener, fd, entry);
 	return fd;
 }
@@ -513,6 +521,24 @@ int tk_hook_accept4(int listener, struct sockaddr *addr, socklen_t *len,
 }
 #endif
 
+/* The debug line for a program call that force mode kept from the
+ * kernel. */
+static void debug_forced(int fd, unsigned bit, int wanted)
+{
+	struct tk_line line;
+
+	debug_start(&line, fd, "setsockopt");
+	tk_line_str(&line, ": ignored ");
+	tk_line_str(&line, bit == TK_PROG_KEEPALIVE ? "SO_KEEPALIVE" :
+		    bit == TK_PROG_IDLE ? "TCP_KEEPIDLE" :
+		    bit == TK_PROG_INTVL ? "TCP_KEEPINTVL" :
+		    bit == TK_PROG_CNT ? "TCP_KEEPCNT" : "TCP_USER_TIMEOUT");
+	tk_line_str(&line, "=");
+	tk_line_long(&line, wanted);
+	tk_line_str(&line, " (TCPKEEP_FORCE)");
+	tk_log_emit(&line, TK_LOG_DEBUG);
+}
+
 int tk_hook_setsockopt(int fd, int level, int name, const void *value,
 		       socklen_t len)
 {
@@ -532,21 +558,8 @@ int tk_hook_setsockopt(int fd, int level, int name, const void *value,
 		 * user timeout we were not asked to set is the program's. */
 		if (!(bit == TK_PROG_KEEPALIVE && wanted != 0) &&
 		    !(bit == TK_PROG_USER_TO && !config.user_timeout_set)) {
-			if (config.debug) {
-				struct tk_line line;
-
-				debug_start(&line, fd, "setsockopt");
-				tk_line_str(&line, ": ignored ");
-				tk_line_str(&line, bit == TK_PROG_KEEPALIVE ? "SO_KEEPALIVE" :
-					    bit == TK_PROG_IDLE ? "TCP_KEEPIDLE" :
-					    bit == TK_PROG_INTVL ? "TCP_KEEPINTVL" :
-					    bit == TK_PROG_CNT ? "TCP_KEEPCNT" :
-					    "TCP_USER_TIMEOUT");
-				tk_line_str(&line, "=");
-				tk_line_long(&line, wanted);
-				tk_line_str(&line, " (TCPKEEP_FORCE)");
-				tk_log_emit(&line, TK_LOG_DEBUG);
-			}
+			if (config.debug)
+				debug_forced(fd, bit, wanted);
 			return 0;
 		}
 	}
