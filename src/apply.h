@@ -15,6 +15,14 @@
 #include "real.h"
 
 /* macOS names the idle time TCP_KEEPALIVE; configure tells which. */
+/* The hooks call it on every TCP socket: through the GOT directly, not
+ * through a PLT stub. */
+#if defined(__has_attribute)
+# if __has_attribute(noplt)
+extern int *__errno_location(void) __attribute__((noplt));
+# endif
+#endif
+
 #if HAVE_DECL_TCP_KEEPIDLE
 # define TK_TCP_IDLE TCP_KEEPIDLE
 #else
@@ -46,38 +54,60 @@ TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
  * one real setsockopt() per option, errno put back if one failed.  Returns
  * -1 (nothing set) when FD is not TCP after all, as tk_apply().  Unrolled
  * with constant levels and names: it runs for every TCP socket. */
+/* Every option, unrolled: the common case of socket(), connect() and
+ * accept().  FRESH says the socket has just come out of socket() with the
+ * arguments of a TCP socket, so that a refused TCP_KEEPIDLE cannot mean a
+ * stale table entry (see tk_apply).  Both flags are constants where the
+ * caller can make them so, and their tests then go away. */
 __attribute__((always_inline))
-static inline int tk_apply_all(int fd, const struct tk_options *opts)
+static inline int tk_apply_unrolled(int fd, const struct tk_options *opts,
+				    bool with_user_timeout, bool fresh)
 {
-	tk_setsockopt_fn set = TK_REAL(setsockopt);
-	int saved_errno = errno;
-	int failed;
+	int *errno_p = &errno;
+	int saved_errno = *errno_p;
 
-	failed = set(fd, IPPROTO_TCP, TK_TCP_IDLE, &opts->idle, sizeof(int));
-	/* A stale table entry (see tk_apply): a TCP socket takes
-	 * TCP_KEEPIDLE, anything else is left alone. */
-	if (__builtin_expect(failed != 0, 0) && !tk_fd_is_tcp(fd)) {
-		errno = saved_errno;
+	if (__builtin_expect(TK_REAL(setsockopt)(fd, IPPROTO_TCP, TK_TCP_IDLE,
+						 &opts->idle,
+						 sizeof(int)) != 0, 0) &&
+	    !fresh && !tk_fd_is_tcp(fd)) {
+		*errno_p = saved_errno;
 		return -1;
 	}
-	failed |= set(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl, sizeof(int));
-	failed |= set(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt, sizeof(int));
+	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
+				  sizeof(int));
+	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
+				  sizeof(int));
 #if HAVE_DECL_TCP_USER_TIMEOUT
-	if (opts->has_user_timeout)
-		failed |= set(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-			      &opts->user_timeout, sizeof(int));
+	if (with_user_timeout)
+		(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+					  &opts->user_timeout, sizeof(int));
+#else
+	(void)with_user_timeout;
 #endif
-	failed |= set(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on, sizeof(int));
-	if (failed)
-		errno = saved_errno;
+	(void)TK_REAL(setsockopt)(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
+				  sizeof(int));
+	/* Whether or not a call failed: storing the value errno already
+	 * holds is cheaper than finding out. */
+	*errno_p = saved_errno;
 	return 0;
 }
 
-/* Sets the options except those in PROG_MASK (the program's own choices,
- * TK_PROG_* bits).  An option the kernel refuses is skipped; the others
- * are still set.  Describes the outcome in LINE when it is not NULL.
- * Keeps errno.  Returns 0, or -1 when FD turned out not to be a TCP socket
- * at all (a stale table entry): then nothing was set. */
+/* A socket whose table entry said TCP: -1 when it was not (stale). */
+__attribute__((always_inline))
+static inline int tk_apply_all(int fd, const struct tk_options *opts,
+			       bool with_user_timeout)
+{
+	return tk_apply_unrolled(fd, opts, with_user_timeout, false);
+}
+
+/* A socket socket() has just created as TCP. */
+__attribute__((always_inline))
+static inline void tk_apply_fresh(int fd, const struct tk_options *opts,
+				  bool with_user_timeout)
+{
+	(void)tk_apply_unrolled(fd, opts, with_user_timeout, true);
+}
+
 TCPKEEP_HIDDEN int tk_apply(int fd, const struct tk_options *opts,
 			     const struct tk_config *cfg, unsigned prog_mask,
 			     struct tk_line *line);

@@ -11,6 +11,7 @@
 #ifndef TCPKEEP_FDSTATE_H
 #define TCPKEEP_FDSTATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TK_FDSTATE_SIZE (1u << 20)
@@ -47,6 +48,15 @@ static inline unsigned tk_fd_get(int fd)
 	if (fd < 0 || (unsigned)fd >= TK_FDSTATE_SIZE)
 		return TK_FD_UNSEEN;
 	return __atomic_load_n(&tk_fd_table[fd], __ATOMIC_RELAXED);
+}
+
+/* True when FD is in the table with a decision taken (the hooks' common
+ * case, one test). */
+static inline bool tk_fd_decided(int fd)
+{
+	return (unsigned)fd < TK_FDSTATE_SIZE &&
+	       !TK_FD_UNDECIDED(__atomic_load_n(&tk_fd_table[fd],
+						__ATOMIC_RELAXED));
 }
 
 static inline void tk_fd_put(int fd, unsigned value)

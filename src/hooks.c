@@ -37,16 +37,16 @@ extern char **environ;
 static struct tk_config config;
 static struct tk_options options;
 static bool filtering;
-/* What socket() does with a new TCP socket, in one load: set at the end of
- * the load, so SOCKET_UNKNOWN also means "not loaded yet". */
-enum {
-	SOCKET_UNKNOWN = 0,
-	SOCKET_APPLY,		/* the common case */
-	SOCKET_PENDING,		/* filters, no debug: decided at connect/accept */
-	SOCKET_DECIDE_LATER,	/* anything with debug lines */
-	SOCKET_LEAVE		/* TCPKEEP_ENABLE=0 */
-};
-static int socket_mode = SOCKET_UNKNOWN;
+/* Filters, and neither debug lines nor force mode: a socket waiting for
+ * its peer (TK_FD_PENDING, no option of the program's) then takes the
+ * short way through connect(). */
+static bool pending_plain;
+/* What socket() does with a new TCP socket: one of the socket_tcp_*
+ * functions below, chosen at the end of the load (see load()). */
+typedef int (*socket_tcp_fn)(int domain, int type, int protocol);
+static int socket_tcp_other(int domain, int type, int protocol);
+static socket_tcp_fn socket_tcp_for_config(void);
+static socket_tcp_fn socket_tcp = socket_tcp_other;
 /* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
  * socket costs only the system calls that can change the verdict: the
  * peer (getpeername) when some rule names an address, the service port
@@ -87,11 +87,10 @@ static void load(void)
 	filtering = tk_config_has_filters(&config);
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
-	__atomic_store_n(&socket_mode,
-			 !config.enabled ? SOCKET_LEAVE :
-			 config.debug ? SOCKET_DECIDE_LATER :
-			 filtering ? SOCKET_PENDING : SOCKET_APPLY,
-			 __ATOMIC_RELEASE);
+	/* Last: a hook that sees these sees everything above. */
+	__atomic_store_n(&pending_plain, config.enabled && filtering &&
+			 !config.debug && !config.force, __ATOMIC_RELEASE);
+	__atomic_store_n(&socket_tcp, socket_tcp_for_config(), __ATOMIC_RELEASE);
 }
 
 /* True once the configuration can be read.  Another library's constructor
@@ -206,7 +205,7 @@ static inline bool manage(int fd, unsigned prog_mask, const char *call,
 {
 	if (__builtin_expect(config.debug || prog_mask != 0, 0))
 		return manage_other(fd, prog_mask, call, peer, peerlen);
-	if (tk_apply_all(fd, &options) < 0) {
+	if (tk_apply_all(fd, &options, options.has_user_timeout) < 0) {
 		tk_fd_put(fd, TK_FD_NOT_TCP);
 		return false;
 	}
@@ -284,17 +283,60 @@ static const char *socket_label(int fd)
 	return family_name(domain);
 }
 
-/* A new TCP socket when the common case does not hold: not loaded yet,
- * debug lines, or the master switch off. */
-__attribute__((noinline))
-static int socket_slow(int fd, int mode)
+/* The socket_tcp_* functions: socket() for TCP, one per configuration so
+ * that the common ones test nothing at run time.  The hook tail-calls
+ * them, and needs no stack frame of its own. */
+
+/* A fresh TCP socket: every option, and the table says so.  One unsigned
+ * test sends both a failed call (negative) and a number beyond the table
+ * (which tk_apply() handles without it) off the common path. */
+__attribute__((always_inline))
+static inline int socket_apply(int domain, int type, int protocol,
+			       bool with_user_timeout)
 {
-	if (mode == SOCKET_UNKNOWN) {
-		if (!ready())
-			return fd;	/* unseen: decided at connect()/accept() */
-		mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
+	int fd = tk_real_socket(domain, type, protocol);
+
+	if (__builtin_expect((unsigned)fd < TK_FDSTATE_SIZE, 1)) {
+		tk_apply_fresh(fd, &options, with_user_timeout);
+		__atomic_store_n(&tk_fd_table[fd], TK_FD_MANAGED,
+				 __ATOMIC_RELAXED);
+	} else if (fd >= 0) {
+		(void)tk_apply(fd, &options, &config, 0, NULL);
 	}
-	if (mode == SOCKET_LEAVE)
+	return fd;
+}
+
+/* The defaults, and any configuration without filters or debug lines. */
+static int socket_tcp_apply(int domain, int type, int protocol)
+{
+	return socket_apply(domain, type, protocol, false);
+}
+
+static int socket_tcp_apply_user_timeout(int domain, int type, int protocol)
+{
+	return socket_apply(domain, type, protocol, true);
+}
+
+/* Filters without debug lines: the peer decides, at connect() or accept(). */
+static int socket_tcp_pending(int domain, int type, int protocol)
+{
+	int fd = tk_real_socket(domain, type, protocol);
+
+	if (fd >= 0)
+		tk_fd_put(fd, TK_FD_PENDING);
+	return fd;
+}
+
+/* Everything else: not loaded yet, debug lines, or the master switch off. */
+static int socket_tcp_other(int domain, int type, int protocol)
+{
+	int fd = tk_real_socket(domain, type, protocol);
+
+	if (fd < 0)
+		return fd;
+	if (!ready())
+		return fd;	/* unseen: decided at connect()/accept() */
+	if (!config.enabled)
 		tk_fd_put(fd, TK_FD_LEFT);
 	else if (filtering)
 		tk_fd_put(fd, TK_FD_PENDING);
@@ -303,33 +345,19 @@ static int socket_slow(int fd, int mode)
 	return fd;
 }
 
-/* socket() for TCP.  The hook tail-calls this and the one below, so the
- * hook itself needs no stack frame. */
-__attribute__((noinline))
-static int socket_tcp(int domain, int type, int protocol)
+static socket_tcp_fn socket_tcp_for_config(void)
 {
-	int fd = tk_real_socket(domain, type, protocol);
-	int mode;
-
-	if (fd < 0)
-		return fd;
-	mode = __atomic_load_n(&socket_mode, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(mode == SOCKET_APPLY, 1)) {
-		(void)tk_apply_all(fd, &options);	/* a fresh TCP socket */
-		tk_fd_put(fd, TK_FD_MANAGED);
-		return fd;
-	}
-	if (mode == SOCKET_PENDING) {
-		tk_fd_put(fd, TK_FD_PENDING);
-		return fd;
-	}
-	return socket_slow(fd, mode);
+	if (!config.enabled || config.debug)
+		return socket_tcp_other;
+	if (filtering)
+		return socket_tcp_pending;
+	return options.has_user_timeout ? socket_tcp_apply_user_timeout :
+					  socket_tcp_apply;
 }
 
 /* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all the
  * time, possibly from inside our own logging.  No system call. */
-__attribute__((noinline))
-static int socket_other(int domain, int type, int protocol)
+static int socket_not_tcp(int domain, int type, int protocol)
 {
 	int fd = tk_real_socket(domain, type, protocol);
 
@@ -341,10 +369,27 @@ static int socket_other(int domain, int type, int protocol)
 	return fd;
 }
 
-int tk_hook_socket(int domain, int type, int protocol)
+static inline int socket_tcp_call(int domain, int type, int protocol)
+{
+	return __atomic_load_n(&socket_tcp, __ATOMIC_ACQUIRE)(domain, type,
+							      protocol);
+}
+
+/* Any socket() but the common TCP one. */
+__attribute__((noinline))
+static int socket_other(int domain, int type, int protocol)
 {
 	if (tk_is_tcp(domain, type, protocol))
-		return socket_tcp(domain, type, protocol);
+		return socket_tcp_call(domain, type, protocol);
+	return socket_not_tcp(domain, type, protocol);
+}
+
+int tk_hook_socket(int domain, int type, int protocol)
+{
+	/* The common TCP call, protocol 0, with a single test. */
+	if (__builtin_expect((tk_stream_mismatch(domain, type) |
+			      (unsigned)protocol) == 0, 1))
+		return socket_tcp_call(domain, type, protocol);
 	return socket_other(domain, type, protocol);
 }
 
@@ -394,22 +439,45 @@ static inline void connect_decide(int fd, unsigned entry,
 		(void)manage(fd, prog_mask, "connect", addr, len);
 }
 
-__attribute__((noinline))
-static int connect_slow(int fd, unsigned entry, const struct sockaddr *addr,
-			socklen_t len)
+/* connect_decide() for the socket socket() created under filters, with
+ * no option set by the program and nothing to log: the checks that cannot
+ * fail here are left out. */
+static inline void connect_pending(int fd, const struct sockaddr *addr,
+				   socklen_t len)
 {
-	/* Options go on before the handshake. */
-	connect_decide(fd, entry, addr, len);
+	if (addr == NULL || len < (socklen_t)sizeof(struct sockaddr_in) ||
+	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+		return;
+	if (tk_decide(&config, TK_CALL_CONNECT, addr, len,
+		      port_of(addr, len)) != NULL)
+		tk_fd_put(fd, TK_FD_LEFT);
+	else if (tk_apply_all(fd, &options, options.has_user_timeout) < 0)
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+	else
+		tk_fd_put(fd, TK_FD_MANAGED);
+}
+
+__attribute__((noinline))
+static int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	unsigned entry = tk_fd_get(fd);
+
+	/* Options go on before the handshake.  PENDING is only ever
+	 * recorded after the load, so no ready() is needed on the short
+	 * way. */
+	if (entry == TK_FD_PENDING &&
+	    __atomic_load_n(&pending_plain, __ATOMIC_ACQUIRE))
+		connect_pending(fd, addr, len);
+	else if (TK_FD_UNDECIDED(entry))
+		connect_decide(fd, entry, addr, len);
 	return tk_real_connect(fd, addr, len);
 }
 
 int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	unsigned entry = tk_fd_get(fd);
-
-	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
-		return connect_slow(fd, entry, addr, len);
-	return tk_real_connect(fd, addr, len);
+	if (__builtin_expect(tk_fd_decided(fd), 1))
+		return tk_real_connect(fd, addr, len);
+	return connect_slow(fd, addr, len);
 }
 
 /* The decision for a socket accept() just returned. */
@@ -478,26 +546,77 @@ out:
 	errno = saved_errno;
 }
 
-__attribute__((noinline))
-static int accept_slow(int listener, int fd, unsigned entry)
+/* accept_decide() for a listener socket() created under filters, with no
+ * option set by the program and nothing to log. */
+static inline void accept_pending(int listener, int fd)
 {
-	accept_decide(listener, fd, entry);
-	return fd;
+	struct sockaddr_storage peer, local;
+	socklen_t peerlen = 0, locallen = sizeof local;
+	const struct sockaddr *peerp = NULL;
+	int service_port = -1;
+	int *errno_p = &errno;
+	int saved_errno = *errno_p;
+
+	/* Asked of the kernel for the reason given in accept_decide(). */
+	if (rules_need_peer) {
+		peerlen = sizeof peer;
+		if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
+			peerp = (struct sockaddr *)&peer;
+	}
+	if (rules_need_port &&
+	    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		service_port = port_of((struct sockaddr *)&local, locallen);
+	if (tk_decide(&config, TK_CALL_ACCEPT, peerp, peerlen,
+		      service_port) != NULL) {
+		tk_fd_put(fd, TK_FD_LEFT);
+	} else if (tk_apply_all(fd, &options, options.has_user_timeout) < 0) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		tk_fd_put(listener, TK_FD_NOT_TCP);	/* stale entry */
+	} else {
+		tk_fd_put(fd, TK_FD_MANAGED);
+	}
+	*errno_p = saved_errno;
 }
 
 /* A connection accepted from a listener whose fate is known: the kernel
  * copied the listener's options to it, so what we did, or chose not to
  * do, to the listener holds for it without a single system call. */
-static inline int after_accept(int listener, int fd)
+__attribute__((noinline))
+static int accept_slow(int listener, int fd)
 {
 	unsigned entry = tk_fd_get(listener);
 
-	if (__builtin_expect(TK_FD_UNDECIDED(entry), 0))
-		return accept_slow(listener, fd, entry);
+	if (entry == TK_FD_PENDING &&
+	    __atomic_load_n(&pending_plain, __ATOMIC_ACQUIRE)) {
+		accept_pending(listener, fd);
+		return fd;
+	}
+	if (TK_FD_UNDECIDED(entry)) {
+		accept_decide(listener, fd, entry);
+		return fd;
+	}
 	tk_fd_put(fd, entry);
-	if (__builtin_expect(config.debug, 0))
+	if (config.debug)
 		accept_debug(listener, fd, entry);
 	return fd;
+}
+
+/* accept_slow()'s common case inline: both numbers in the table, a
+ * decided listener, no debug line. */
+static inline int after_accept(int listener, int fd)
+{
+	if (__builtin_expect((unsigned)listener < TK_FDSTATE_SIZE &&
+			     (unsigned)fd < TK_FDSTATE_SIZE && !config.debug, 1)) {
+		unsigned entry = __atomic_load_n(&tk_fd_table[listener],
+						 __ATOMIC_RELAXED);
+
+		if (__builtin_expect(!TK_FD_UNDECIDED(entry), 1)) {
+			__atomic_store_n(&tk_fd_table[fd], (uint8_t)entry,
+					 __ATOMIC_RELAXED);
+			return fd;
+		}
+	}
+	return accept_slow(listener, fd);
 }
 
 int tk_hook_accept(int listener, struct sockaddr *addr, socklen_t *len)

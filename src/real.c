@@ -2,8 +2,9 @@
  * preload library, or libc, keeps its place in the chain.
  *
  * A hook may run before our constructor (another library's constructor
- * opening a socket), so each pointer resolves itself on first use.  The
- * store is idempotent: two threads racing here store the same value. */
+ * opening a socket), so each pointer starts at a stand-in that resolves it
+ * on first use.  The store is idempotent: two threads racing here store
+ * the same value. */
 #include "autoconfig.h"
 #include "real.h"
 
@@ -11,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-tk_socket_fn tk_real_socket_ptr;
-tk_connect_fn tk_real_connect_ptr;
-tk_accept_fn tk_real_accept_ptr;
-tk_accept4_fn tk_real_accept4_ptr;
-tk_setsockopt_fn tk_real_setsockopt_ptr;
 
 typedef void (*any_fn)(void);
 
@@ -64,18 +59,52 @@ tk_accept4_fn tk_bind_accept4(void)
 }
 #endif
 
+/* The stand-ins the pointers start at. */
+static int first_socket(int domain, int type, int protocol)
+{
+	return tk_bind_socket()(domain, type, protocol);
+}
+
+static int first_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return tk_bind_connect()(fd, addr, len);
+}
+
+static int first_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return tk_bind_accept()(fd, addr, len);
+}
+
+static int first_accept4(int fd, struct sockaddr *addr, socklen_t *len,
+			 int flags)
+{
+	return tk_bind_accept4()(fd, addr, len, flags);
+}
+
+static int first_setsockopt(int fd, int level, int name, const void *value,
+			    socklen_t len)
+{
+	return tk_bind_setsockopt()(fd, level, name, value, len);
+}
+
+tk_socket_fn tk_real_socket_ptr = first_socket;
+tk_connect_fn tk_real_connect_ptr = first_connect;
+tk_accept_fn tk_real_accept_ptr = first_accept;
+tk_accept4_fn tk_real_accept4_ptr = first_accept4;
+tk_setsockopt_fn tk_real_setsockopt_ptr = first_setsockopt;
+
 void tk_real_bind_all(void)
 {
-	if (tk_real_socket_ptr == NULL)
+	if (TK_REAL(socket) == first_socket)
 		(void)tk_bind_socket();
-	if (tk_real_connect_ptr == NULL)
+	if (TK_REAL(connect) == first_connect)
 		(void)tk_bind_connect();
-	if (tk_real_accept_ptr == NULL)
+	if (TK_REAL(accept) == first_accept)
 		(void)tk_bind_accept();
 #if HAVE_ACCEPT4
-	if (tk_real_accept4_ptr == NULL)
+	if (TK_REAL(accept4) == first_accept4)
 		(void)tk_bind_accept4();
 #endif
-	if (tk_real_setsockopt_ptr == NULL)
+	if (TK_REAL(setsockopt) == first_setsockopt)
 		(void)tk_bind_setsockopt();
 }

@@ -14,8 +14,11 @@ typedef int (*tk_accept_fn)(int, struct sockaddr *, socklen_t *);
 typedef int (*tk_accept4_fn)(int, struct sockaddr *, socklen_t *, int);
 typedef int (*tk_setsockopt_fn)(int, int, int, const void *, socklen_t);
 
-/* Set by the constructor (or the first hook that runs before it); the
- * hooks read them inline and call out only while they are still NULL. */
+/* Each starts out pointing at a stand-in in real.c that binds the pointer
+ * and then makes the call: a hook that runs before our constructor (from
+ * another library's constructor) still reaches the real function, and the
+ * hooks call through the pointer without testing it first.  The
+ * constructor binds them all. */
 extern TCPKEEP_HIDDEN tk_socket_fn tk_real_socket_ptr;
 extern TCPKEEP_HIDDEN tk_connect_fn tk_real_connect_ptr;
 extern TCPKEEP_HIDDEN tk_accept_fn tk_real_accept_ptr;
@@ -28,12 +31,12 @@ TCPKEEP_HIDDEN tk_accept_fn tk_bind_accept(void);
 TCPKEEP_HIDDEN tk_accept4_fn tk_bind_accept4(void);
 TCPKEEP_HIDDEN tk_setsockopt_fn tk_bind_setsockopt(void);
 
-#define TK_REAL(name) \
-	__extension__({ \
-		tk_##name##_fn fn_ = __atomic_load_n(&tk_real_##name##_ptr, \
-						     __ATOMIC_ACQUIRE); \
-		__builtin_expect(fn_ != NULL, 1) ? fn_ : tk_bind_##name(); \
-	})
+/* A plain read, so that the compiler can call through the pointer in
+ * memory with one instruction (it never folds an atomic load into the
+ * call).  It is safe: the only stores are idempotent atomic stores of one
+ * aligned pointer, and whichever value a thread sees, the stand-in or the
+ * real function, leads to the real function. */
+#define TK_REAL(name) (tk_real_##name##_ptr)
 
 static inline int tk_real_socket(int domain, int type, int protocol)
 {
