@@ -534,7 +534,8 @@ fi
 echo
 echo "== Start-up: /bin/true (callgrind Ir, whole process, median of 3) and resident memory"
 echo "   (connloop after one socket(): VmHWM and private dirty memory, kB, median of 5,"
-echo "   address randomisation off)"
+echo "   address randomisation off); \"over .so\": over an empty preloaded object linked"
+echo "   the way the library is, i.e. what is tcpkeep's own and not the dynamic loader's"
 su_ir() {
 	for su_i in 1 2 3; do
 		with_variant "$1" valgrind --tool=callgrind --callgrind-out-file="$tmp/true.$1.$su_i" /bin/true \
@@ -561,12 +562,15 @@ su_rss() {
 kb_added() {
 	awk -v t="$1" -v b="$2" 'BEGIN { if (t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }'
 }
-printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' config Ir added target "HWM kB" added "dirty" added
+printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' config Ir added "over .so" target "HWM kB" added "dirty" added
 su_base_ir=nan
 [ -n "$have_valgrind" ] && su_base_ir=$(su_ir bare)
 su_base_rss=$(su_rss bare hwm)
 su_base_dirty=$(su_rss bare dirty)
-printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base_ir" - - "$su_base_rss" - "$su_base_dirty" -
+printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base_ir" - - - "$su_base_rss" - "$su_base_dirty" -
+# What loading any shared object costs, measured with an empty one linked
+# the way the library is: tcpkeep's own share is what it adds over that.
+su_floor_ir=nan
 su_variants="plain tcpkeep rules"
 [ -f "$empty_lib" ] && su_variants="empty $su_variants"
 for su_v in $su_variants; do
@@ -579,9 +583,11 @@ for su_v in $su_variants; do
 	su_tk=nan
 	[ -n "$have_valgrind" ] && su_tk=$(su_ir "$su_v")
 	su_added=$(awk -v t="$su_tk" -v b="$su_base_ir" 'BEGIN { if (t == "nan" || b == "nan") print "nan"; else printf "%+d\n", t - b }')
+	[ "$su_v" = empty ] && su_floor_ir=$su_tk
+	su_over=$(awk -v t="$su_tk" -v b="$su_floor_ir" -v v="$su_v" 'BEGIN { if (v == "empty" || t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }')
 	su_r=$(su_rss "$su_v" hwm)
 	su_d=$(su_rss "$su_v" dirty)
-	printf '%-22s %10s %9s  %-16s %7s %6s %7s %6s\n' "$su_label" "$su_tk" "$su_added" \
+	printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' "$su_label" "$su_tk" "$su_added" "$su_over" \
 		"$(if [ "$su_v" = empty ]; then echo -; else echo "<= 10000 $(verdict "$su_added" 10000)"; fi)" \
 		"$su_r" "$(kb_added "$su_r" "$su_base_rss")" \
 		"$su_d" "$(kb_added "$su_d" "$su_base_dirty")"
