@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 const char tk_accepts_bool[] = "1, 0, on, off, yes, no, true or false";
@@ -48,6 +47,32 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->log = TK_LOG_STDERR;
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+bool tk_word_is(const char *text, const char *word)
+{
+	size_t i = 0;
+
+	while (word[i] != '\0' &&
+	       ascii_lower((unsigned char)text[i]) ==
+	       ascii_lower((unsigned char)word[i]))
+		i++;
+	return word[i] == '\0' && text[i] == '\0';
+}
+
+/* Exact equality, for the same reason as tk_word_is. */
+static bool same_text(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] != '\0' && a[i] == b[i])
+		i++;
+	return a[i] == b[i];
+}
+
 int tk_parse_bool(const char *text, bool *out)
 {
 	static const char *const yes[] = { "1", "on", "yes", "true" };
@@ -56,11 +81,11 @@ int tk_parse_bool(const char *text, bool *out)
 	if (text == NULL)
 		return -1;
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (strcasecmp(text, yes[i]) == 0) {
+		if (tk_word_is(text, yes[i])) {
 			*out = true;
 			return 0;
 		}
-		if (strcasecmp(text, no[i]) == 0) {
+		if (tk_word_is(text, no[i])) {
 			*out = false;
 			return 0;
 		}
@@ -106,7 +131,7 @@ int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
 		scale = bare_unit == TK_UNIT_MS ? 1 : 1000;
 	} else {
 		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (strcmp(p, units[i].suffix) == 0)
+			if (same_text(p, units[i].suffix))
 				scale = units[i].ms;
 	}
 	if (scale == 0 || value > UINT64_MAX / scale)
@@ -144,7 +169,7 @@ int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto)
 {
 	uint64_t ms;
 
-	if (text != NULL && strcasecmp(text, "auto") == 0) {
+	if (text != NULL && tk_word_is(text, "auto")) {
 		*is_auto = true;
 		return 0;
 	}
@@ -160,11 +185,11 @@ int tk_parse_direction(const char *text, enum tk_direction *out)
 {
 	if (text == NULL)
 		return -1;
-	if (strcasecmp(text, "both") == 0)
+	if (tk_word_is(text, "both"))
 		*out = TK_DIR_BOTH;
-	else if (strcasecmp(text, "out") == 0)
+	else if (tk_word_is(text, "out"))
 		*out = TK_DIR_OUT;
-	else if (strcasecmp(text, "in") == 0)
+	else if (tk_word_is(text, "in"))
 		*out = TK_DIR_IN;
 	else
 		return -1;
@@ -178,15 +203,15 @@ int tk_parse_log(const char *text, enum tk_log_dest *out,
 
 	if (text == NULL)
 		return -1;
-	if (strcasecmp(text, "stderr") == 0) {
+	if (tk_word_is(text, "stderr")) {
 		*out = TK_LOG_STDERR;
 		return 0;
 	}
-	if (strcasecmp(text, "syslog") == 0) {
+	if (tk_word_is(text, "syslog")) {
 		*out = TK_LOG_SYSLOG;
 		return 0;
 	}
-	if (strcasecmp(text, "none") == 0) {
+	if (tk_word_is(text, "none")) {
 		*out = TK_LOG_NONE;
 		return 0;
 	}
@@ -475,7 +500,7 @@ const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure)
 		return tk_env_lookup(NULL, name, true);
 	/* The first occurrence wins, as with getenv. */
 	for (unsigned i = 0; i < env->count; i++)
-		if (strcmp(env->name[i], name) == 0)
+		if (same_text(env->name[i], name))
 			return env->value[i];
 	return NULL;
 }

@@ -81,6 +81,11 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
  * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
  * untouched). */
 enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
+/* TEXT equals WORD, ASCII letters in either case: strcasecmp(3) without
+ * the locale, and without binding a libc function at load (make bench,
+ * start-up). */
+bool tk_word_is(const char *text, const char *word);
+
 int tk_parse_bool(const char *text, bool *out);
 /* Duration with optional unit ms/s/m/h; a bare number is in BARE_UNIT.
  * Result in milliseconds; rejects overflow past UINT64 ms. */

@@ -41,7 +41,6 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
-#include <strings.h>
 
 /* Longest valid rule is
  * "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128]:65535-65535"
@@ -165,14 +164,14 @@ static int parse_address(char *text, bool bracketed, struct tk_rule *r,
 	char *slash;
 	unsigned prefix, max;
 
-	if (!bracketed && strcasecmp(text, "loopback") == 0) {
+	if (!bracketed && tk_word_is(text, "loopback")) {
 		r->kind = TK_RULE_LOOPBACK;
 		return 0;
 	}
 	slash = strchr(text, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	if (!bracketed && strcasecmp(text, "loopback") == 0) {
+	if (!bracketed && tk_word_is(text, "loopback")) {
 		*why = "loopback takes no prefix length";
 		return -1;
 	}

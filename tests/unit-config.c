@@ -139,6 +139,21 @@ static void bool_table(void)
 		ok(tk_parse_bool(bad[i], &v) == -1, "bool '%s' rejected", bad[i]);
 }
 
+/* The ASCII-only, locale-free comparison behind every keyword. */
+static void word_table(void)
+{
+	ok(tk_word_is("SysLog", "syslog"), "word: mixed case matches");
+	ok(!tk_word_is("syslo", "syslog"), "word: a prefix does not match");
+	ok(!tk_word_is("syslogs", "syslog"), "word: a longer text does not match");
+	ok(!tk_word_is("", "in"), "word: empty text does not match");
+	ok(tk_word_is("", ""), "word: empty matches empty");
+	/* '@' and '`' differ only in the bit that case folding uses. */
+	ok(!tk_word_is("@", "`"), "word: '@' is not '`'");
+	ok(!tk_word_is("[", "{"), "word: '[' is not '{'");
+	ok(!tk_word_is("\xc9", "\xe9"), "word: bytes above ASCII are not folded");
+	ok(!tk_word_is("o\x0e", "on"), "word: no folding outside letters");
+}
+
 static void direction_and_log(void)
 {
 	enum tk_direction d = TK_DIR_BOTH;
@@ -426,6 +441,7 @@ int main(void)
 	user_timeout_table();
 	duration_units();
 	bool_table();
+	word_table();
 	direction_and_log();
 	config_load();
 	aliases();
