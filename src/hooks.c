@@ -39,7 +39,8 @@ static struct tk_options options;
 static bool filtering;
 /* Filters, and neither debug lines nor force mode: a socket waiting for
  * its peer (TK_FD_PENDING, no option of the program's) then takes the
- * short way through connect(). */
+ * short way through connect() (connect_pending) and a listener's
+ * connections through accept() (accept_pending). */
 static bool pending_plain;
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */
