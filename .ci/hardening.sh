@@ -77,6 +77,13 @@ configure_build() {
 	fi
 }
 
+# plain_build: the unsanitized gcc build the valgrind, fuzz and lint steps
+# share, configured by whichever of them runs first.
+plain_build() {
+	[ -f "$work/plain/Makefile" ] ||
+		configure_build "$work/plain" CC=gcc CFLAGS="-g -O1"
+}
+
 # Sanitizer reports in the given files: prints them, returns the count.
 sanitizer_reports() {
 	n=$(grep -l -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer|ERROR: ThreadSanitizer' "$@" 2>/dev/null | wc -l | tr -d ' ')
@@ -169,9 +176,7 @@ step_tsan() {
 # --------------------------------------------------------------- valgrind
 step_valgrind() {
 	b="$work/plain"
-	if [ ! -f "$b/Makefile" ]; then
-		configure_build "$b" CC=gcc CFLAGS="-g -O1" || return 1
-	fi
+	plain_build || return 1
 	(cd "$b" && make -j"$jobs" && make -j"$jobs" check TESTS=) >"$b.make.log" 2>&1 ||
 		{ tail -n 30 "$b.make.log"; return 1; }
 	lib="$b/src/.libs/libtcpkeep.so"
@@ -221,9 +226,7 @@ step_valgrind() {
 # ------------------------------------------------------------------- fuzz
 step_fuzz() {
 	b="$work/plain"
-	if [ ! -f "$b/Makefile" ]; then
-		configure_build "$b" CC=gcc CFLAGS="-g -O1" || return 1
-	fi
+	plain_build || return 1
 	(cd "$b" && make fuzz FUZZ_SECONDS="$fuzz_seconds" >"$b.fuzz.log" 2>&1)
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$b.fuzz.log" | tr '\n' '/' | sed 's|/$||')
@@ -276,9 +279,7 @@ EOF
 # ------------------------------------------------------------------- lint
 step_lint() {
 	b="$work/plain"
-	if [ ! -f "$b/Makefile" ]; then
-		configure_build "$b" CC=gcc CFLAGS="-g -O1" || return 1
-	fi
+	plain_build || return 1
 	status=0
 	# cppcheck: warnings, style, performance, portability.  Suppressed,
 	# each for a reason:

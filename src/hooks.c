@@ -37,11 +37,6 @@ extern char **environ;
 static struct tk_config config;
 static struct tk_options options;
 static bool filtering;
-/* Filters, and neither debug lines nor force mode: a socket waiting for
- * its peer (TK_FD_PENDING, no option of the program's) then takes the
- * short way through connect() (connect_pending) and a listener's
- * connections through accept() (accept_pending). */
-static bool pending_plain;
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */
 typedef int (*socket_tcp_fn)(int domain, int type, int protocol);
@@ -88,9 +83,7 @@ static void load(void)
 	filtering = tk_config_has_filters(&config);
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
-	/* Last: a hook that sees these sees everything above. */
-	__atomic_store_n(&pending_plain, config.enabled && filtering &&
-			 !config.debug && !config.force, __ATOMIC_RELEASE);
+	/* Last: a hook that sees it sees everything above. */
 	__atomic_store_n(&socket_tcp, socket_tcp_for_config(), __ATOMIC_RELEASE);
 }
 
@@ -376,6 +369,17 @@ static inline int socket_tcp_call(int domain, int type, int protocol)
 							      protocol);
 }
 
+/* A socket waiting for its peer with no option of the program's
+ * (TK_FD_PENDING exactly) in the configuration that made it so without
+ * debug lines: it takes the short way, connect_pending() or
+ * accept_pending().  Force mode changes nothing there, as the program has
+ * set nothing to override. */
+static inline bool pending_plain(unsigned entry)
+{
+	return entry == TK_FD_PENDING &&
+	       __atomic_load_n(&socket_tcp, __ATOMIC_ACQUIRE) == socket_tcp_pending;
+}
+
 /* Any socket() but the common TCP one. */
 __attribute__((noinline))
 static int socket_other(int domain, int type, int protocol)
@@ -410,6 +414,15 @@ static int port_of(const struct sockaddr *addr, socklen_t len)
 	return -1;
 }
 
+/* A NULL or short address, AF_UNSPEC (disconnect) or another family is
+ * nothing for us: the real call gives the caller its answer. */
+static inline bool connect_address_ours(const struct sockaddr *addr,
+					socklen_t len)
+{
+	return addr != NULL && len >= (socklen_t)sizeof(struct sockaddr_in) &&
+	       (addr->sa_family == AF_INET || addr->sa_family == AF_INET6);
+}
+
 /* The decision at connect() for a socket not decided yet: one we did not
  * see created, or one waiting for its peer because of filters. */
 static inline void connect_decide(int fd, unsigned entry,
@@ -419,10 +432,7 @@ static inline void connect_decide(int fd, unsigned entry,
 	unsigned prog_mask = entry & TK_PROG_MASK;
 	const char *why;
 
-	/* A NULL or short address, AF_UNSPEC (disconnect) or another family
-	 * is nothing for us: the real call gives the caller its answer. */
-	if (addr == NULL || len < (socklen_t)sizeof(struct sockaddr_in) ||
-	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+	if (!connect_address_ours(addr, len))
 		return;
 	if (!ready() || !config.enabled)
 		return;
@@ -446,8 +456,7 @@ static inline void connect_decide(int fd, unsigned entry,
 static inline void connect_pending(int fd, const struct sockaddr *addr,
 				   socklen_t len)
 {
-	if (addr == NULL || len < (socklen_t)sizeof(struct sockaddr_in) ||
-	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+	if (!connect_address_ours(addr, len))
 		return;
 	if (tk_decide(&config, TK_CALL_CONNECT, addr, len,
 		      port_of(addr, len)) != NULL)
@@ -466,8 +475,7 @@ static int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 	/* Options go on before the handshake.  PENDING is only ever
 	 * recorded after the load, so no ready() is needed on the short
 	 * way. */
-	if (entry == TK_FD_PENDING &&
-	    __atomic_load_n(&pending_plain, __ATOMIC_ACQUIRE))
+	if (pending_plain(entry))
 		connect_pending(fd, addr, len);
 	else if (TK_FD_UNDECIDED(entry))
 		connect_decide(fd, entry, addr, len);
@@ -481,7 +489,41 @@ int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return connect_slow(fd, addr, len);
 }
 
-/* The decision for a socket accept() just returned. */
+/* The rules' verdict on FD, a connection accept() just returned: NULL or
+ * why it is left alone (tk_decide).  The peer is asked for when a rule
+ * names an address or WANT_PEER says so (for a debug line); *PEERP then
+ * points at it in PEER, or is NULL when there is none.
+ *
+ * The peer is asked for again rather than read from the caller's buffer:
+ * the kernel truncates the address to that buffer but reports its full
+ * length (an IPv6 peer accepted into a 16-byte struct sockaddr says 28),
+ * and the buffer's size could only be known by reading *lenp before the
+ * call, which would crash where the real call fails with EFAULT. */
+__attribute__((always_inline))
+static inline const char *accept_verdict(int fd, bool want_peer,
+					 struct sockaddr_storage *peer,
+					 const struct sockaddr **peerp,
+					 socklen_t *peerlen)
+{
+	struct sockaddr_storage local;
+	socklen_t locallen = sizeof local;
+	int service_port = -1;
+
+	*peerp = NULL;
+	*peerlen = 0;
+	if (rules_need_peer || want_peer) {
+		*peerlen = sizeof *peer;
+		if (getpeername(fd, (struct sockaddr *)peer, peerlen) == 0)
+			*peerp = (struct sockaddr *)peer;
+	}
+	if (rules_need_port &&
+	    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		service_port = port_of((struct sockaddr *)&local, locallen);
+	return tk_decide(&config, TK_CALL_ACCEPT, *peerp, *peerlen,
+			 service_port);
+}
+
+/* The debug line for a connection that follows its listener. */
 __attribute__((noinline))
 static void accept_debug(int listener, int fd, unsigned entry)
 {
@@ -495,14 +537,16 @@ static void accept_debug(int listener, int fd, unsigned entry)
 	tk_log_emit(&line, TK_LOG_DEBUG);
 }
 
+/* The decision for a socket accept() just returned from a listener not
+ * decided yet: one we did not see created, or one whose connections the
+ * filters judge one by one. */
 static void accept_decide(int listener, int fd, unsigned entry)
 {
 	unsigned state = entry & TK_FD_STATE_MASK;
 	unsigned prog_mask = entry & TK_PROG_MASK;
-	struct sockaddr_storage peer, local;
-	socklen_t peerlen = 0, locallen = sizeof local;
+	struct sockaddr_storage peer;
+	socklen_t peerlen = 0;
 	const struct sockaddr *peerp = NULL;
-	int service_port = -1;
 	int saved_errno;
 	const char *why = NULL;
 
@@ -520,25 +564,8 @@ static void accept_decide(int listener, int fd, unsigned entry)
 	}
 	if (config.force)
 		prog_mask = 0;
-	if (filtering) {
-		/* The peer is asked for again rather than read from the
-		 * caller's buffer: the kernel truncates the address to that
-		 * buffer but reports its full length (an IPv6 peer accepted
-		 * into a 16-byte struct sockaddr says 28), and the buffer's
-		 * size could only be known by reading *lenp before the call,
-		 * which would crash where the real call fails with EFAULT. */
-		if (rules_need_peer || config.debug) {
-			peerlen = sizeof peer;
-			if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
-				peerp = (struct sockaddr *)&peer;
-		}
-		if (rules_need_port &&
-		    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
-			service_port = port_of((struct sockaddr *)&local,
-					       locallen);
-		why = tk_decide(&config, TK_CALL_ACCEPT, peerp, peerlen,
-				service_port);
-	}
+	if (filtering)
+		why = accept_verdict(fd, config.debug, &peer, &peerp, &peerlen);
 	if (why != NULL)
 		leave(fd, prog_mask, "accept", peerp, peerlen, why);
 	else if (!manage(fd, prog_mask, "accept", peerp, peerlen))
@@ -551,24 +578,13 @@ out:
  * option set by the program and nothing to log. */
 static inline void accept_pending(int listener, int fd)
 {
-	struct sockaddr_storage peer, local;
-	socklen_t peerlen = 0, locallen = sizeof local;
-	const struct sockaddr *peerp = NULL;
-	int service_port = -1;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	const struct sockaddr *peerp;
 	int *errno_p = &errno;
 	int saved_errno = *errno_p;
 
-	/* Asked of the kernel for the reason given in accept_decide(). */
-	if (rules_need_peer) {
-		peerlen = sizeof peer;
-		if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0)
-			peerp = (struct sockaddr *)&peer;
-	}
-	if (rules_need_port &&
-	    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
-		service_port = port_of((struct sockaddr *)&local, locallen);
-	if (tk_decide(&config, TK_CALL_ACCEPT, peerp, peerlen,
-		      service_port) != NULL) {
+	if (accept_verdict(fd, false, &peer, &peerp, &peerlen) != NULL) {
 		tk_fd_put(fd, TK_FD_LEFT);
 	} else if (tk_apply_all(fd, &options, options.has_user_timeout) < 0) {
 		tk_fd_put(fd, TK_FD_NOT_TCP);
@@ -587,8 +603,7 @@ static int accept_slow(int listener, int fd)
 {
 	unsigned entry = tk_fd_get(listener);
 
-	if (entry == TK_FD_PENDING &&
-	    __atomic_load_n(&pending_plain, __ATOMIC_ACQUIRE)) {
+	if (pending_plain(entry)) {
 		accept_pending(listener, fd);
 		return fd;
 	}

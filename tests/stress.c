@@ -100,6 +100,19 @@ static void check_tcp(struct worker *w, int fd)
 	}
 }
 
+/* C (a new socket, or -1 from socket()) connected to TO; -1, with the
+ * failure counted and C closed, when either call failed. */
+static int connected(struct worker *w, int c, const struct sockaddr *to,
+		     socklen_t len, const char *what)
+{
+	if (c >= 0 && connect(c, to, len) == 0)
+		return c;
+	fail(w, what);
+	if (c >= 0)
+		close(c);
+	return -1;
+}
+
 static void check_other(struct worker *w, int fd)
 {
 	w->sampled_other++;
@@ -171,14 +184,12 @@ static void *run(void *arg)
 
 		switch (k) {
 		case K_TCP4:
-			c = socket(AF_INET, SOCK_STREAM, 0);
 			w->tcp_socket_calls++;
-			if (c < 0 || connect(c, (struct sockaddr *)&l4, sizeof l4) < 0) {
-				fail(w, "tcp4 connect");
-				if (c >= 0)
-					close(c);
+			c = connected(w, socket(AF_INET, SOCK_STREAM, 0),
+				      (struct sockaddr *)&l4, sizeof l4,
+				      "tcp4 connect");
+			if (c < 0)
 				break;
-			}
 #if HAVE_ACCEPT4
 			a = (i & 1) ? accept4(lfd4, NULL, NULL, SOCK_CLOEXEC)
 				    : accept(lfd4, NULL, NULL);
@@ -209,28 +220,26 @@ static void *run(void *arg)
 			break;
 		case K_UDP4:
 		case K_UDP6:
-			c = k == K_UDP4 ? socket(AF_INET, SOCK_DGRAM, 0)
-					: socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-			if (c < 0 ||
-			    (k == K_UDP4 ? connect(c, (struct sockaddr *)&u4, sizeof u4)
-					 : connect(c, (struct sockaddr *)&u6, sizeof u6)) < 0) {
-				fail(w, "udp connect");
-				if (c >= 0)
-					close(c);
+			c = k == K_UDP4 ?
+				connected(w, socket(AF_INET, SOCK_DGRAM, 0),
+					  (struct sockaddr *)&u4, sizeof u4,
+					  "udp connect") :
+				connected(w, socket(AF_INET6,
+						    SOCK_DGRAM | SOCK_CLOEXEC, 0),
+					  (struct sockaddr *)&u6, sizeof u6,
+					  "udp connect");
+			if (c < 0)
 				break;
-			}
 			if (sample)
 				check_other(w, c);
 			close(c);
 			break;
 		case K_UNIX_STREAM:
-			c = socket(AF_UNIX, SOCK_STREAM, 0);
-			if (c < 0 || connect(c, (struct sockaddr *)&lun, sizeof lun) < 0) {
-				fail(w, "unix connect");
-				if (c >= 0)
-					close(c);
+			c = connected(w, socket(AF_UNIX, SOCK_STREAM, 0),
+				      (struct sockaddr *)&lun, sizeof lun,
+				      "unix connect");
+			if (c < 0)
 				break;
-			}
 			a = accept(lfdun, NULL, NULL);
 			if (a < 0)
 				fail(w, "unix accept");
@@ -244,13 +253,11 @@ static void *run(void *arg)
 				close(a);
 			break;
 		case K_UNIX_DGRAM:
-			c = socket(AF_UNIX, SOCK_DGRAM, 0);
-			if (c < 0 || connect(c, (struct sockaddr *)&dun, sizeof dun) < 0) {
-				fail(w, "unix dgram connect");
-				if (c >= 0)
-					close(c);
+			c = connected(w, socket(AF_UNIX, SOCK_DGRAM, 0),
+				      (struct sockaddr *)&dun, sizeof dun,
+				      "unix dgram connect");
+			if (c < 0)
 				break;
-			}
 			if (sample)
 				check_other(w, c);
 			close(c);

@@ -113,15 +113,22 @@ wire_ip() {
 	ip -n "$wire_ins" "$@" || wire_error "ip -n $wire_ins $*"
 }
 
+# wire_link NS IF ROUTER-IF ADDR GATEWAY: a veth pair from NS to the
+# router, ADDR/24 on NS's end, GATEWAY/24 on the router's end and NS's
+# default route through it.
+wire_link() {
+	wire_ip "$1" link add "$2" type veth peer name "$3" netns "$WIRE_R"
+	wire_ip "$1" addr add "$4/24" dev "$2"
+	wire_ip "$1" link set "$2" up
+	wire_ip "$1" route add default via "$5"
+	wire_ip "$WIRE_R" addr add "$5/24" dev "$3"
+	wire_ip "$WIRE_R" link set "$3" up
+}
+
 # wire_server_ns: (re)create the server namespace and its link to the router.
 wire_server_ns() {
 	wire_ns_add "$WIRE_S"
-	wire_ip "$WIRE_S" link add s0 type veth peer name rs0 netns "$WIRE_R"
-	wire_ip "$WIRE_S" addr add "$WIRE_SADDR/24" dev s0
-	wire_ip "$WIRE_S" link set s0 up
-	wire_ip "$WIRE_S" route add default via 10.213.2.254
-	wire_ip "$WIRE_R" addr add 10.213.2.254/24 dev rs0
-	wire_ip "$WIRE_R" link set rs0 up
+	wire_link "$WIRE_S" s0 rs0 "$WIRE_SADDR" 10.213.2.254
 }
 
 # wire_topology: client -- router -- server, see the top of this file.
@@ -130,12 +137,7 @@ wire_topology() {
 	wire_ns_add "$WIRE_R"
 	wire_sysctl "$WIRE_R" net/ipv4/ip_forward 1 ||
 		wire_error "ip_forward in $WIRE_R"
-	wire_ip "$WIRE_C" link add c0 type veth peer name rc0 netns "$WIRE_R"
-	wire_ip "$WIRE_C" addr add "$WIRE_CADDR/24" dev c0
-	wire_ip "$WIRE_C" link set c0 up
-	wire_ip "$WIRE_C" route add default via 10.213.1.254
-	wire_ip "$WIRE_R" addr add 10.213.1.254/24 dev rc0
-	wire_ip "$WIRE_R" link set rc0 up
+	wire_link "$WIRE_C" c0 rc0 "$WIRE_CADDR" 10.213.1.254
 	wire_server_ns
 	# nftables usable here (a container may lack nf_tables): skip if not.
 	if ! ip netns exec "$WIRE_R" nft add table inet tkw_probe 2>/dev/null ||
