@@ -284,7 +284,7 @@ step_lint() {
 	# cppcheck: warnings, style, performance, portability.  Suppressed,
 	# each for a reason:
 	#   missingIncludeSystem  system headers are not given to cppcheck;
-	#   redundantAssignment in src/real.c  "ignored = write(...)" three
+	#   redundantAssignment in src/preload/real.c  "ignored = write(...)" three
 	#       times on purpose: the results are unusable right before
 	#       abort(), and glibc marks write() warn_unused_result;
 	#   knownConditionTrueFalse in src/tcpkeep-helper.c, unreadVariable in
@@ -294,11 +294,11 @@ step_lint() {
 	#       block; cppcheck would move them inward.
 	cppcheck --enable=warning,style,performance,portability --std=c11 \
 		--quiet --error-exitcode=1 --inline-suppr \
-		-I "$top/src" -I "$b" \
+		-I "$top/src/common" -I "$top/src/preload" -I "$b" \
 		--suppress=missingIncludeSystem \
-		--suppress=redundantAssignment:"$top/src/real.c" \
-		--suppress=knownConditionTrueFalse:"$top/src/tcpkeep-helper.c" \
-		--suppress=unreadVariable:"$top/src/hooks.c" \
+		--suppress=redundantAssignment:"$top/src/preload/real.c" \
+		--suppress=knownConditionTrueFalse:"$top/src/cli/tcpkeep-helper.c" \
+		--suppress=unreadVariable:"$top/src/preload/hooks.c" \
 		--suppress=variableScope \
 		"$top/src" || status=1
 	cpp_status=$status
@@ -312,7 +312,7 @@ step_lint() {
 	#   SC2119/SC2120  helper functions whose arguments are optional.
 	# The sourced helper files (tests/*.sh) set variables for the scripts
 	# that source them: SC2034 is excluded there only.
-	scripts=$(cd "$top" && ls tests/*.tap tests/*.test src/*.in bench/*.sh .ci/*.sh 2>/dev/null)
+	scripts=$(cd "$top" && ls tests/*.tap tests/*.test src/cli/*.in bench/*.sh .ci/*.sh 2>/dev/null)
 	libs=$(cd "$top" && ls tests/*.sh 2>/dev/null)
 	# shellcheck disable=SC2086
 	(cd "$top" && shellcheck -x -P SCRIPTDIR -s sh -e SC2016,SC2002,SC2119,SC2120 $scripts) || status=1
