@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hardening checks (issue 7), run by .ci/run after the main test suite:
 #
 #   asan      make check against an ASan+UBSan build (libasan first in

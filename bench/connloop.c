@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* connloop: the loops `make bench` measures (bench/run.sh drives it).
  *
  * One process, one kind of connection, COUNT times in a row, timed with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/rules.sh: user-space instructions per tk_rules_match() call, from
 # callgrind runs of bench/rulesloop at two loop lengths, counting only
 # inside tk_rules_match() (and what it calls); the difference of the two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rulesloop: calls tk_rules_match() N times on one rule list and one peer,
  * for counting instructions per call with callgrind (bench/rules.sh runs
  * it at two values of N and prints the difference per call).

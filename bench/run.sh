@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/run.sh: what tcpkeep costs, next to a program that sets the same
 # options itself. Run by `make bench`; not part of `make check`.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: tk_config_load over a fake environment.  The input
  * is "NAME=VALUE" lines; a first line "secure" makes the secure lookup
  * hide everything, as secure_getenv does in a set-user-ID process. */

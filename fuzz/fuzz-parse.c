@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: every value parser of src/config.c on one string,
  * with the properties SPEC section 4 promises checked on what they
  * accept. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: tk_rules_parse and tk_rules_match.  The input is a
  * rule list, then (after the first NUL byte, if any) the bytes of a peer:
  * a selector, 16 address bytes, a port and a length adjustment.  Checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the libFuzzer harnesses: a failed invariant is a crash, which
  * libFuzzer records with the input that caused it. */
 #ifndef TCPKEEP_FUZZ_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared set-up for the shell tests; source after tap.sh.
 # shellcheck shell=sh
 lib=${TCPKEEP_LIBRARY:?TCPKEEP_LIBRARY must name the built libtcpkeep.so}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A second preload library for the tests.  Loaded after tcpkeep
  * (LD_PRELOAD="libtcpkeep.so libcounter.so") it is what tcpkeep's
  * dlsym(RTLD_NEXT) finds, so it counts every socket-option call tcpkeep

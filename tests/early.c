@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A preload library whose constructor opens a TCP socket, as some
  * libraries do at load.  Placed after tcpkeep in LD_PRELOAD, its
  * constructor runs first, so tcpkeep's socket() hook is reached before

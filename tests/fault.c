@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Programs that are hard on a preload library (issue 7): fork storms,
  * vfork()+exec, a child that closes every descriptor, connect() from a
  * signal handler, descriptors at the top of RLIMIT_NOFILE, descriptor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A preload library that loads and does nothing: what a wrong file named
  * in TCPKEEP_LIBRARY looks like to the loader.  tcpkeep --check must notice
  * that the kernel's values do not match and exit 1. */

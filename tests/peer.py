@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An unmodified Python program for the policy tests: it makes loopback
 connections between addresses of its caller's choosing and prints what the
 kernel says about both ends.  It knows nothing of tcpkeep.

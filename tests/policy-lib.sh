@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the policy tests (TCPKEEP_DIRECTION, _ONLY, _SKIP, _FORCE
 # and the aliases): tests/peer.py, an unmodified Python program, makes
 # loopback connections and prints what the kernel says about both ends.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small unmodified program for the integration tests: it does one thing
  * with sockets, chosen by its argument, and prints what the kernel says
  * about them.  It knows nothing of tcpkeep; the tests run it with and

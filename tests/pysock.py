@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An ordinary python3 program for the tests: it uses the socket module as
 any application would and prints what the kernel reports.  It knows
 nothing of tcpkeep."""

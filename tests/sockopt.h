@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading one integer socket option back from the kernel, for the test
  * programs: the kernel is the oracle of every test. */
 #ifndef TCPKEEP_TESTS_SOCKOPT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program for tests/setuid.test to run set-user-ID.  It prints whether
  * the process is in secure-execution mode, then:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Minimal TAP producer for the C tests (automake's tap-driver.sh reads it). */
 #ifndef TCPKEEP_TAP_H
 #define TCPKEEP_TAP_H

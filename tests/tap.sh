@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # TAP helpers for the shell tests; source with: . "$TESTS_SRCDIR/tap.sh"
 tap_n=0
 tap_failed=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit-classify: which socket() calls are TCP (SPEC section 2), no preload.
  *
  * tk_is_tcp() tests the family and the type by subtraction and masking

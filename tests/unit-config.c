@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every parsing rule of SPEC section 4, as tables, without preloading. */
 #include "autoconfig.h"
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hostile input at the unit level (issue 7), no preload: every variable at
  * once with ~100 KB values and control characters, the bounds of the
  * per-descriptor table, and what a warning line can contain. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Differential test of the rule matcher: tk_rules_match() (sorted, merged
  * intervals and a binary search) against a plain linear matcher written
  * here from SPEC section 4 and the comments of rules.h, over many random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rule lists of TCPKEEP_ONLY / TCPKEEP_SKIP: parser and matcher tables,
  * no preload.  Every form gets a peer that must match and one that must
  * not; every malformed list must be refused, naming the bad rule. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the wire scenarios, tests/wire-*.test.  POSIX sh.
 #
 # A scenario sources this file, calls wire_init (which installs the cleanup

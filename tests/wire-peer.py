@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """One end of a TCP connection for the wire scenarios (tests/wire-*.test).
 
 A plain program: it never sets a socket option itself, so whatever keepalive

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/wrapper-*.tap scripts: TAP helpers, a temporary
 # directory removed on exit, and run() to capture a command's results.
 # shellcheck shell=sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program for the wrapper's tests to run: prints its process ID and
  * whether the preload library is mapped into it, then exits with the status
  * given as its first argument.  Built dynamic and, for the warning about

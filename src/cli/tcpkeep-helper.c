@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcpkeep-helper: what the tcpkeep shell wrapper cannot do well itself.
  *
  *   tcpkeep-helper run       LIBRARY PRELOAD [VAR:OPTION]... -- COMMAND

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which sockets are TCP (SPEC section 2). */
 #include "autoconfig.h"
 #include "config.h"

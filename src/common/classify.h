@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which sockets are TCP (SPEC section 2). */
 #ifndef TCPKEEP_CLASSIFY_H
 #define TCPKEEP_CLASSIFY_H

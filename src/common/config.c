@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing and validation of the environment (SPEC section 4).
  *
  * Nothing here allocates, locks or touches stdio: the library runs it from

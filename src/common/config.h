@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Configuration: every variable of SPEC section 4, parsed once into an
  * immutable struct.  Shared by the preload module, the wrapper's helper and
  * the unit tests, so all of them apply one set of rules. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-connection policy: TCPKEEP_DIRECTION, TCPKEEP_ONLY, TCPKEEP_SKIP
  * (SPEC sections 3 and 4).  Inline: it runs at every filtered connect()
  * and accept(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Peer rules of TCPKEEP_ONLY / TCPKEEP_SKIP (SPEC section 4).
  *
  * The parser runs at load time inside a preload library, possibly before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Peer rules of TCPKEEP_ONLY / TCPKEEP_SKIP: parsed once at load time into
  * fixed storage, matched on the hot path without allocating or locking. */
 #ifndef TCPKEEP_RULES_H

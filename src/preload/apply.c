@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Setting the options on one socket. */
 #include "autoconfig.h"
 #include "config.h"

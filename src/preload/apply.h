@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Setting the options on one socket. */
 #ifndef TCPKEEP_APPLY_H
 #define TCPKEEP_APPLY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The module is built with -fvisibility=hidden; only the interposed calls
  * carry this mark, so no internal name can bind to a program's symbol. */
 #ifndef TCPKEEP_EXPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the library knows of each descriptor: one byte per fd, in a table
  * the size of a typical descriptor limit.  It lets connect() on a UDP or
  * Unix socket, and accept() on a listener already configured, cost no

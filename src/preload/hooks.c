@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The interposed calls: socket(), connect(), accept(), accept4() and
  * setsockopt() (SPEC sections 2 and 3).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logging for the library.  Hooks may log, so nothing here allocates,
  * locks or uses stdio: lines are built in a stack buffer and written with
  * one write(2), and the destination is fixed at load time. */

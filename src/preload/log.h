@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Log lines: "tcpkeep[PID]: ...", one write(2) each, formatted on the
  * stack with async-signal-safe code only, so hooks may log. */
 #ifndef TCPKEEP_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Binding to the real functions with dlsym(RTLD_NEXT) only: a later
  * preload library, or libc, keeps its place in the chain.
  *

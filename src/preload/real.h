@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The functions we interpose, as the next object in the lookup chain
  * (normally libc) provides them. */
 #ifndef TCPKEEP_REAL_H
