@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* tcpkeep-helper: what the files of the helper share (see helper.c). */
+#ifndef TCPKEEP_HELPER_H
+#define TCPKEEP_HELPER_H
+
+#include <stddef.h>
+
+#define EXIT_USAGE 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* The name every message starts with. */
+extern const char me[];
+
+/* validate.c: the TCPKEEP_* values against the library's parser. */
+const char *shown(const char *value, char *buf, size_t len);
+int validate_one(const char *pair);
+const char *accepted_for(const char *var);
+
+/* run.c: COMMAND found the way execvp(3) finds it. */
+int resolve_command(const char *name, char *path_out, size_t len);
+
+/* elf.c: what LD_PRELOAD cannot reach (static, Go, set-ID, capabilities). */
+void warn_unreachable(const char *name, const char *path);
+
+/* printenv.c: export lines for eval. */
+int print_env(const char *preload);
+
+/* check.c: a loopback connection, the options read back from the kernel. */
+int check(const char *library);
+
+#endif
