@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tcpkeep-helper: what the tcpkeep shell wrapper cannot do well itself.
  *
+ *   tcpkeep-helper validate  [VAR:OPTION]...
  *   tcpkeep-helper run       LIBRARY PRELOAD [VAR:OPTION]... -- COMMAND
  *   tcpkeep-helper print-env LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
@@ -8,19 +9,24 @@
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
- * library's own parser, so the wrapper and the library cannot disagree about
- * what a value means.  OPTION is the spelling the user typed, for messages.
+ * library's own loader, so the wrapper and the library cannot disagree
+ * about what a value means.  OPTION is the spelling the user typed, for
+ * messages.  One file per job:
  *
- * run:        resolves COMMAND through PATH the way execvp(3) does (exit 127
- *             when not found, 126 when not executable) and warns about what
- *             LD_PRELOAD cannot reach: static and Go executables, set-user-ID
- *             and set-group-ID programs, file capabilities.  The wrapper then
- *             exec()s the command itself.
- * print-env:  prints `export NAME='value'` for every TCPKEEP_* variable and
- *             for LD_PRELOAD (= PRELOAD), safe for eval.
- * check:      run with the library preloaded: a loopback connection, the
- *             options read back from the kernel on both ends, compared with
- *             the configuration.  Exit 0 when everything matches, 1 when not.
+ * validate.c  validate: only that (before eBPF mode, which has no helper
+ *             of its own for it).
+ * run.c       run: resolves COMMAND through PATH the way execvp(3) does
+ *             (exit 127 when not found, 126 when not executable); the
+ *             wrapper then exec()s the command itself.
+ * elf.c       ... and warns about what LD_PRELOAD cannot reach: static and
+ *             Go executables, set-user-ID and set-group-ID programs, file
+ *             capabilities.
+ * printenv.c  print-env: `export NAME='value'` for LD_PRELOAD (= PRELOAD)
+ *             and the TCPKEEP_ variables, safe for eval.
+ * check.c     check: run with the library preloaded: a loopback connection,
+ *             the options read back from the kernel on both ends, compared
+ *             with the configuration.  Exit 0 when everything matches, 1
+ *             when not.
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -31,7 +37,6 @@
 
 #include "helper.h"
 
-/* One file per job: validate.c, run.c, elf.c, printenv.c, check.c. */
 const char me[] = "tcpkeep";
 
 static int usage_error(void)
@@ -50,6 +55,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error();
 	mode = argv[1];
+	if (strcmp(mode, "validate") == 0)
+		return validate_checks(argc - 2, argv + 2, false) < 0 ?
+			EXIT_USAGE : 0;
 	if (strcmp(mode, "need-value") == 0) {
 		if (argc != 4)
 			return usage_error();
@@ -57,13 +65,16 @@ int main(int argc, char **argv)
 			accepted_for(argv[2]));
 		return EXIT_USAGE;
 	}
-	if (argc < 4)
+	if (argc < 4 || (strcmp(mode, "run") != 0 &&
+			 strcmp(mode, "print-env") != 0 &&
+			 strcmp(mode, "check") != 0))
 		return usage_error();
 	library = argv[2];
 	preload = argv[3];
 	for (i = 4; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (validate_one(argv[i]) < 0)
-			return EXIT_USAGE;
+		;
+	if (validate_checks(i - 4, argv + 4, false) < 0)
+		return EXIT_USAGE;
 
 	if (strcmp(mode, "run") == 0) {
 		if (i + 1 >= argc)
@@ -77,7 +88,5 @@ int main(int argc, char **argv)
 		return usage_error();
 	if (strcmp(mode, "print-env") == 0)
 		return print_env(preload);
-	if (strcmp(mode, "check") == 0)
-		return check(library);
-	return usage_error();
+	return check(library);
 }

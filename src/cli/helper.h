@@ -3,6 +3,7 @@
 #ifndef TCPKEEP_HELPER_H
 #define TCPKEEP_HELPER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define EXIT_USAGE 125
@@ -12,9 +13,12 @@
 /* The name every message starts with. */
 extern const char me[];
 
-/* validate.c: the TCPKEEP_* values against the library's parser. */
+/* validate.c: the TCPKEEP_* values judged by the library's loader.
+ * CHECKS are VAR:OPTION words; with ENVIRONMENT, every other TCPKEEP_
+ * variable of the environment too.  0, or -1 after one line on stderr. */
 const char *shown(const char *value, char *buf, size_t len);
-int validate_one(const char *pair);
+int validate_checks(int count, char *const *checks, bool environment);
+/* What VAR accepts, worded for messages. */
 const char *accepted_for(const char *var);
 
 /* run.c: COMMAND found the way execvp(3) finds it. */
