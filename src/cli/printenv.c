@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* print-env: the environment as export lines for eval. */
+/* print-env: the environment as export lines for eval.  Only the names
+ * tcpkeep defines are printed (LD_PRELOAD and the library's TCPKEEP_
+ * variables, the loader's own list), each value judged first like an
+ * option's: an environment entry whose name holds shell syntax or a
+ * newline is never printed, and a bad value is refused, not passed on. */
 #include "autoconfig.h"
+
+#include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +14,6 @@
 #include <string.h>
 
 #include "helper.h"
-
-extern char **environ;
 
 /* NAME='value' with every ' written as '\'' : one token for sh, eval-safe
  * whatever the value holds. */
@@ -32,26 +36,23 @@ static int by_name(const void *a, const void *b)
 
 int print_env(const char *preload)
 {
-	size_t count = 0, n = 0;
-	const char **vars;
+	const char *names[64];
+	size_t n = 0;
 
-	for (char **e = environ; *e != NULL; e++)
-		count++;
-	vars = calloc(count + 1, sizeof *vars);
-	if (vars == NULL) {
-		perror(me);
-		return 1;
-	}
-	for (char **e = environ; *e != NULL; e++)
-		if (strncmp(*e, "TCPKEEP_", 8) == 0 && strchr(*e, '=') != NULL)
-			vars[n++] = *e;
-	qsort(vars, n, sizeof *vars, by_name);
+	/* The loader's list holds the aliases of earlier libraries too;
+	 * those are not tcpkeep's to print. */
+	for (const char *const *v = tk_config_names; *v != NULL; v++)
+		if (strncmp(*v, "TCPKEEP_", 8) == 0 &&
+		    n < sizeof names / sizeof names[0])
+			names[n++] = *v;
+	qsort(names, n, sizeof names[0], by_name);
 	print_export("LD_PRELOAD", 10, preload);
 	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(vars[i], '=');
-		print_export(vars[i], (size_t)(eq - vars[i]), eq + 1);
+		const char *value = getenv(names[i]);
+
+		if (value != NULL)
+			print_export(names[i], strlen(names[i]), value);
 	}
-	free(vars);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write the environment: %s\n", me,
 			strerror(errno));
