@@ -16,8 +16,8 @@
  * validate.c  validate: only that (before eBPF mode, which has no helper
  *             of its own for it).
  * run.c       run: resolves COMMAND through PATH the way execvp(3) does
- *             (exit 127 when not found, 126 when not executable); the
- *             wrapper then exec()s the command itself.
+ *             (exit 127 when not found, 126 when not executable) and
+ *             prints the path the wrapper then exec()s itself.
  * elf.c       ... and warns about what LD_PRELOAD cannot reach: static and
  *             Go executables, set-user-ID and set-group-ID programs, file
  *             capabilities.
@@ -83,9 +83,10 @@ int main(int argc, char **argv)
 		if (i + 1 >= argc)
 			return usage_error();
 		rc = resolve_command(argv[i + 1], path, sizeof path);
-		if (rc == 0)
-			warn_unreachable(argv[i + 1], path);
-		return rc;
+		if (rc != 0)
+			return rc;
+		warn_unreachable(argv[i + 1], path);
+		return print_exec_path(path);
 	}
 	if (i < argc)
 		return usage_error();

@@ -21,8 +21,10 @@ int validate_checks(int count, char *const *checks, bool environment);
 /* What VAR accepts, worded for messages. */
 const char *accepted_for(const char *var);
 
-/* run.c: COMMAND found the way execvp(3) finds it. */
+/* run.c: COMMAND found the way execvp(3) finds it, and the path printed
+ * for the wrapper's exec (0, or 1 when stdout fails). */
 int resolve_command(const char *name, char *path_out, size_t len);
+int print_exec_path(const char *path);
 
 /* elf.c: what LD_PRELOAD cannot reach (static, Go, set-ID, capabilities). */
 void warn_unreachable(const char *name, const char *path);

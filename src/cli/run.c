@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* run: the command the wrapper is about to exec, found the way execvp(3)
- * finds it, with env(1)'s exit statuses. */
+ * finds it, with env(1)'s exit statuses, and its path handed back. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -83,4 +83,22 @@ int resolve_command(const char *name, char *path_out, size_t len)
 	}
 	fprintf(stderr, "%s: cannot run '%s': command not found\n", me, name);
 	return EXIT_NOT_FOUND;
+}
+
+/* The path for the wrapper's `exec "$path"`, followed by '.' (command
+ * substitution drops trailing newlines, the '.' keeps them).  It must stay
+ * a path to the shell: never a bare name (exec would search PATH again)
+ * and never a word starting with '-' (bash and busybox exec take options),
+ * so both get "./" in front, which names the same file. */
+int print_exec_path(const char *path)
+{
+	const char *dot = strchr(path, '/') == NULL || path[0] == '-' ? "./" : "";
+
+	printf("%s%s.", dot, path);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write to the wrapper: %s\n", me,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
 }
