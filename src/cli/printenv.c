@@ -36,7 +36,7 @@ static int by_name(const void *a, const void *b)
 
 int print_env(const char *preload)
 {
-	const char *names[64];
+	const char *names[64] = { NULL };
 	size_t n = 0;
 
 	/* The loader's list holds the aliases of earlier libraries too;
