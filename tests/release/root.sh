@@ -40,15 +40,15 @@ inner() {
 	mkdir -p "$upper" "$work" "$merged" || exit 99
 	mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" \
 		"$merged" || die "cannot mount the overlay"
-	mount -t proc proc "$merged/proc" &&
+	if ! { mount -t proc proc "$merged/proc" &&
 		mount --rbind /dev "$merged/dev" &&
 		mount -t tmpfs -o mode=755 tmpfs "$merged/run" &&
-		mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp" ||
+		mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp"; }; then
 		die "cannot mount /proc, /dev, /run or /tmp"
-	if [ -n "$share" ]; then
-		mkdir -p "$merged/mnt/share" &&
-			mount --bind "$share" "$merged/mnt/share" ||
-			die "cannot bind $share"
+	fi
+	if [ -n "$share" ] && ! { mkdir -p "$merged/mnt/share" &&
+		mount --bind "$share" "$merged/mnt/share"; }; then
+		die "cannot bind $share"
 	fi
 	# Name resolution for apt, as debootstrap left it.
 	cat /etc/resolv.conf >"$merged/etc/resolv.conf" 2>/dev/null
@@ -95,17 +95,23 @@ make_layer() {
 		mv "$layer.tmp" "$layer" && : >"$layer.done"
 }
 
+lock() {
+	# One debootstrap or layer at a time, also across test runs.
+	mkdir -p "$cache" || die "cannot create $cache"
+	exec 9>"$cache/lock"
+	flock 9 || die "cannot lock $cache"
+}
+
 [ "$(id -u)" -eq 0 ] || die "needs root"
 case ${1:-} in
 --inner) shift; inner "$@" ;;
 base)
-	# One debootstrap at a time, also across test runs.
-	mkdir -p "$cache" && exec 9>"$cache/lock" && flock 9 || die "cannot lock $cache"
+	lock
 	make_base && echo "$base"
 	;;
 layer)
 	[ $# -eq 3 ] || die "usage: root.sh layer NAME SCRIPT"
-	mkdir -p "$cache" && exec 9>"$cache/lock" && flock 9 || die "cannot lock $cache"
+	lock
 	make_layer "$2" "$3" && echo "$cache/layer-$2"
 	;;
 run)
