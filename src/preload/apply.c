@@ -51,10 +51,15 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->count = 0;
 	/* The timers first: SO_KEEPALIVE then arms the first probe with the
 	 * configured idle time rather than the kernel's. */
-	add(opts, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s, TK_PROG_IDLE, "idle");
-	add(opts, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s, TK_PROG_INTVL,
-	    "intvl");
-	add(opts, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT, "cnt");
+	if (cfg->idle_set)
+		add(opts, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s, TK_PROG_IDLE,
+		    "idle");
+	if (cfg->intvl_set)
+		add(opts, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s,
+		    TK_PROG_INTVL, "intvl");
+	if (cfg->cnt_set)
+		add(opts, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT,
+		    "cnt");
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	if (cfg->user_timeout_set)
 		add(opts, IPPROTO_TCP, TCP_USER_TIMEOUT,
@@ -67,6 +72,7 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->cnt = cfg->cnt;
 	opts->user_timeout = (int)cfg->user_timeout_ms;
 	opts->has_user_timeout = cfg->user_timeout_set;
+	opts->partial = !cfg->idle_set || !cfg->intvl_set || !cfg->cnt_set;
 	opts->on = 1;
 }
 

@@ -46,10 +46,20 @@ struct tk_options {
 	/* The same values, for the unrolled common case. */
 	int idle, intvl, cnt, user_timeout, on;
 	bool has_user_timeout;
+	/* Some timer is left at the system default (not in opt[]): the
+	 * unrolled case then hands over to tk_apply(). */
+	bool partial;
 };
 
 TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
 				     const struct tk_config *cfg);
+
+/* Sets the options of OPTS (opt[]) that the program did not set itself
+ * (PROG_MASK), adding to LINE when not NULL; CFG may be NULL when LINE
+ * is.  Returns -1 when FD is not TCP after all. */
+TCPKEEP_HIDDEN int tk_apply(int fd, const struct tk_options *opts,
+			     const struct tk_config *cfg, unsigned prog_mask,
+			     struct tk_line *line);
 
 /* The common case, no debug line and no choice of the program to respect:
  * one real setsockopt() per option, errno put back if one failed.  Returns
@@ -67,6 +77,8 @@ static inline int tk_apply_unrolled(int fd, const struct tk_options *opts,
 	int *errno_p = &errno;
 	int saved_errno = *errno_p;
 
+	if (__builtin_expect(opts->partial, 0))
+		return tk_apply(fd, opts, NULL, 0, NULL);
 	if (__builtin_expect(TK_REAL(setsockopt)(fd, IPPROTO_TCP, TK_TCP_IDLE,
 						 &opts->idle,
 						 sizeof(int)) != 0, 0) &&
@@ -108,10 +120,6 @@ static inline void tk_apply_fresh(int fd, const struct tk_options *opts,
 {
 	(void)tk_apply_unrolled(fd, opts, with_user_timeout, true);
 }
-
-TCPKEEP_HIDDEN int tk_apply(int fd, const struct tk_options *opts,
-			     const struct tk_config *cfg, unsigned prog_mask,
-			     struct tk_line *line);
 
 /* Maps a setsockopt() level and name to its TK_PROG_* bit, 0 when it is
  * not one of ours. */
