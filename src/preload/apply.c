@@ -74,6 +74,7 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->has_user_timeout = cfg->user_timeout_set;
 	opts->partial = !cfg->idle_set || !cfg->intvl_set || !cfg->cnt_set;
 	opts->on = 1;
+	opts->set = TK_REAL(setsockopt);
 }
 
 int tk_apply(int fd, const struct tk_options *opts,

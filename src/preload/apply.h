@@ -49,6 +49,10 @@ struct tk_options {
 	/* Some timer is left at the system default (not in opt[]): the
 	 * unrolled case then hands over to tk_apply(). */
 	bool partial;
+	/* The real setsockopt(), taken when the options are built (after the
+	 * constructor bound it) and read only after the load is published,
+	 * so a plain read: the call goes through memory in one instruction. */
+	tk_setsockopt_fn set;
 };
 
 TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
@@ -79,26 +83,23 @@ static inline int tk_apply_unrolled(int fd, const struct tk_options *opts,
 
 	if (__builtin_expect(opts->partial, 0))
 		return tk_apply(fd, opts, NULL, 0, NULL);
-	if (__builtin_expect(TK_REAL(setsockopt)(fd, IPPROTO_TCP, TK_TCP_IDLE,
-						 &opts->idle,
-						 sizeof(int)) != 0, 0) &&
+	if (__builtin_expect(opts->set(fd, IPPROTO_TCP, TK_TCP_IDLE,
+				       &opts->idle, sizeof(int)) != 0, 0) &&
 	    !fresh && !tk_fd_is_tcp(fd)) {
 		*errno_p = saved_errno;
 		return -1;
 	}
-	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
-				  sizeof(int));
-	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
-				  sizeof(int));
+	(void)opts->set(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
+			sizeof(int));
+	(void)opts->set(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt, sizeof(int));
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	if (with_user_timeout)
-		(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-					  &opts->user_timeout, sizeof(int));
+		(void)opts->set(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+				&opts->user_timeout, sizeof(int));
 #else
 	(void)with_user_timeout;
 #endif
-	(void)TK_REAL(setsockopt)(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
-				  sizeof(int));
+	(void)opts->set(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on, sizeof(int));
 	/* Whether or not a call failed: storing the value errno already
 	 * holds is cheaper than finding out. */
 	*errno_p = saved_errno;
