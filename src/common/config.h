@@ -93,6 +93,8 @@ void tk_config_defaults(struct tk_config *cfg);
 
 /* Fills CFG from the lookup, calling WARN for every value that does not
  * parse (that setting keeps its default).  Returns the number of warnings.
+ * Where the lookup hides the secure values (secure execution), CFG gets
+ * the defaults, or the master switch off, and nothing is warned about.
  * Never allocates; safe to call before main. */
 unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
