@@ -34,6 +34,24 @@ unsigned tk_option_bit(int level, int name)
 	}
 }
 
+/* The timers left at the system default (TK_PROG_* bits), fixed at load
+ * with the options. */
+static unsigned unset_bits;
+
+/* tk_options.set when some timer is left at the system default: that
+ * option is not set.  TK_TCP_IDLE comes first in the unrolled case, and
+ * its failure is how a stale table entry shows; when it is not set, the
+ * kernel is asked instead whether FD is TCP. */
+static int set_listed(int fd, int level, int name, const void *value,
+		      socklen_t len)
+{
+	unsigned bit = tk_option_bit(level, name);
+
+	if (bit & unset_bits)
+		return bit == TK_PROG_IDLE && !tk_fd_is_tcp(fd) ? -1 : 0;
+	return tk_real_setsockopt(fd, level, name, value, len);
+}
+
 static void add(struct tk_options *opts, int level, int name, int value,
 		unsigned bit, const char *label)
 {
@@ -72,9 +90,11 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->cnt = cfg->cnt;
 	opts->user_timeout = (int)cfg->user_timeout_ms;
 	opts->has_user_timeout = cfg->user_timeout_set;
-	opts->partial = !cfg->idle_set || !cfg->intvl_set || !cfg->cnt_set;
 	opts->on = 1;
-	opts->set = TK_REAL(setsockopt);
+	unset_bits = (cfg->idle_set ? 0 : TK_PROG_IDLE) |
+		     (cfg->intvl_set ? 0 : TK_PROG_INTVL) |
+		     (cfg->cnt_set ? 0 : TK_PROG_CNT);
+	opts->set = unset_bits != 0 ? set_listed : TK_REAL(setsockopt);
 }
 
 int tk_apply(int fd, const struct tk_options *opts,

@@ -46,24 +46,16 @@ struct tk_options {
 	/* The same values, for the unrolled common case. */
 	int idle, intvl, cnt, user_timeout, on;
 	bool has_user_timeout;
-	/* Some timer is left at the system default (not in opt[]): the
-	 * unrolled case then hands over to tk_apply(). */
-	bool partial;
-	/* The real setsockopt(), taken when the options are built (after the
-	 * constructor bound it) and read only after the load is published,
-	 * so a plain read: the call goes through memory in one instruction. */
+	/* What the unrolled case calls: the real setsockopt(), taken when
+	 * the options are built (after the constructor bound it) and read
+	 * only after the load is published, so a plain read and the call goes
+	 * through memory in one instruction.  When some timer is left at the
+	 * system default (not in opt[]), a filter that skips it instead. */
 	tk_setsockopt_fn set;
 };
 
 TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
 				     const struct tk_config *cfg);
-
-/* Sets the options of OPTS (opt[]) that the program did not set itself
- * (PROG_MASK), adding to LINE when not NULL; CFG may be NULL when LINE
- * is.  Returns -1 when FD is not TCP after all. */
-TCPKEEP_HIDDEN int tk_apply(int fd, const struct tk_options *opts,
-			     const struct tk_config *cfg, unsigned prog_mask,
-			     struct tk_line *line);
 
 /* The common case, no debug line and no choice of the program to respect:
  * one real setsockopt() per option, errno put back if one failed.  Returns
@@ -81,8 +73,6 @@ static inline int tk_apply_unrolled(int fd, const struct tk_options *opts,
 	int *errno_p = &errno;
 	int saved_errno = *errno_p;
 
-	if (__builtin_expect(opts->partial, 0))
-		return tk_apply(fd, opts, NULL, 0, NULL);
 	if (__builtin_expect(opts->set(fd, IPPROTO_TCP, TK_TCP_IDLE,
 				       &opts->idle, sizeof(int)) != 0, 0) &&
 	    !fresh && !tk_fd_is_tcp(fd)) {
@@ -121,6 +111,10 @@ static inline void tk_apply_fresh(int fd, const struct tk_options *opts,
 {
 	(void)tk_apply_unrolled(fd, opts, with_user_timeout, true);
 }
+
+TCPKEEP_HIDDEN int tk_apply(int fd, const struct tk_options *opts,
+			     const struct tk_config *cfg, unsigned prog_mask,
+			     struct tk_line *line);
 
 /* Maps a setsockopt() level and name to its TK_PROG_* bit, 0 when it is
  * not one of ours. */
