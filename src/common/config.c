@@ -544,6 +544,7 @@ void tk_env_scan(struct tk_env *env, const char *const *envp)
 {
 	for (unsigned i = 0; i < TK_CONFIG_NAME_COUNT; i++)
 		env->value[i] = NULL;
+	env->count = 0;
 	env->secure = tk_secure_execution();
 	for (; envp != NULL && *envp != NULL; envp++) {
 		const char *entry = *envp;
@@ -564,8 +565,10 @@ void tk_env_scan(struct tk_env *env, const char *const *envp)
 			if (name[i] != '\0' || entry[i] != '=')
 				continue;
 			/* The first NAME= entry wins, as with getenv(). */
-			if (env->value[n] == NULL)
+			if (env->value[n] == NULL) {
 				env->value[n] = entry + i + 1;
+				env->found[env->count++] = (unsigned char)n;
+			}
 			break;
 		}
 	}
@@ -577,8 +580,10 @@ const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure)
 
 	if (secure && env->secure)
 		return NULL;
-	for (unsigned n = 0; n < TK_CONFIG_NAME_COUNT; n++)
-		if (same_text(tk_config_names[n], name))
-			return env->value[n];
+	/* Only the names found: usually none, and the load asks for about
+	 * thirty. */
+	for (unsigned i = 0; i < env->count; i++)
+		if (same_text(tk_config_names[env->found[i]], name))
+			return env->value[env->found[i]];
 	return NULL;
 }

@@ -84,6 +84,8 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
 struct tk_env {
 	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
+	unsigned count;		/* names found: their indexes in found[] */
+	unsigned char found[TK_CONFIG_NAME_COUNT];
 	bool secure;		/* tk_secure_execution() at the scan */
 };
 void tk_env_scan(struct tk_env *env, const char *const *envp);
