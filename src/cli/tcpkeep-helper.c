@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "running.h"
 
 #define EXIT_USAGE 125
 #define EXIT_CANNOT_EXEC 126
@@ -800,6 +801,15 @@ int main(int argc, char **argv)
 			accepted_for(argv[2]));
 		return EXIT_USAGE;
 	}
+	/* Running processes: pid CHECKS -- PID..., status [OPTIONS] */
+	if (strcmp(mode, "pid") == 0) {
+		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (validate_one(argv[i]) < 0)
+				return EXIT_USAGE;
+		return tk_pid_main(argc - i, argv + i);
+	}
+	if (strcmp(mode, "status") == 0)
+		return tk_status_main(argc - 2, argv + 2);
 	if (argc < 4)
 		return usage_error();
 	library = argv[2];
