@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the running-process scenarios, tests/running-*.test
+# (tcpkeep --pid and --status, SPEC section 8).  POSIX sh.
+#
+# Two network namespaces joined by a veth pair, made by rp_net (names carry
+# the test's PID):
+#
+#   client ns  c0 10.214.0.1/24 fd00:214::1/64 ---- s0 10.214.0.2/24 fd00:214::2/64  server ns
+#
+# Programs run inside them with rp_start, unmodified (python3
+# tests/running-peer.py, socat), started without tcpkeep; the test then
+# reaches them from the host's namespace.  The values are read back with
+# tests/running-read.py (pidfd_getfd and getsockopt, independent of
+# tcpkeep's code).  Exit status: 0 pass, 1 fail, 77 skip, 99 hard error.
+# Every wait is bounded; processes, namespaces and files are removed on
+# exit, failure or signal.
+
+: "${TESTS_SRCDIR:=$(dirname "$0")}"
+RP_PYTHON=${PYTHON:-python3}
+RP_PEER=$TESTS_SRCDIR/running-peer.py
+RP_READ=$TESTS_SRCDIR/running-read.py
+RP_C4=10.214.0.1
+RP_S4=10.214.0.2
+RP_C6=fd00:214::1
+RP_S6=fd00:214::2
+
+rp_nss=
+rp_pids=
+rp_tmp=
+rp_failed=0
+
+rp_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+rp_error() {
+	echo "ERROR: $*"
+	exit 99
+}
+
+# rp_check STATUS DESCRIPTION: one line, and the test fails at the end
+# when STATUS is not 0.
+rp_check() {
+	if [ "$1" -eq 0 ]; then
+		echo "ok - $2"
+	else
+		echo "FAIL - $2"
+		rp_failed=1
+	fi
+}
+
+# rp_is GOT WANT DESCRIPTION
+rp_is() {
+	if [ "$1" = "$2" ]; then
+		rp_check 0 "$3"
+	else
+		rp_check 1 "$3"
+		echo "  got:  '$1'"
+		echo "  want: '$2'"
+	fi
+}
+
+rp_cleanup() {
+	for rp_p in $rp_pids; do
+		kill -9 "$rp_p" 2>/dev/null
+	done
+	for rp_ns in $rp_nss; do
+		# Only processes inside our own namespaces: ours by construction.
+		for rp_p in $(ip netns pids "$rp_ns" 2>/dev/null); do
+			kill -9 "$rp_p" 2>/dev/null
+		done
+		ip netns del "$rp_ns" 2>/dev/null
+	done
+	rp_pids=
+	rp_nss=
+	if [ -n "$rp_tmp" ]; then
+		rm -rf "$rp_tmp"
+		rp_tmp=
+	fi
+}
+
+# rp_init TAG: tools, traps, scratch directory; skip without root.
+rp_init() {
+	rp_tag=$1
+	trap 'rp_cleanup' EXIT
+	trap 'rp_cleanup; exit 129' HUP
+	trap 'rp_cleanup; exit 130' INT
+	trap 'rp_cleanup; exit 143' TERM
+	[ "$(id -u)" -eq 0 ] || rp_skip "network namespaces need root"
+	for rp_tool in ip ss socat "$RP_PYTHON"; do
+		command -v "$rp_tool" >/dev/null 2>&1 ||
+			rp_skip "$rp_tool not found"
+	done
+	RP_HELPER=$(command -v tcpkeep-helper) ||
+		rp_error "tcpkeep-helper not in PATH (run through make check)"
+	rp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tkrun.XXXXXX") ||
+		rp_error "mktemp failed"
+	RP_C=tkr-$rp_tag-$$-c
+	RP_S=tkr-$rp_tag-$$-s
+	# Through the wrapper, as users run it, once it knows the options.
+	rp_wrapper=
+	if tcpkeep --status --pid $$ >/dev/null 2>&1; then
+		rp_wrapper=yes
+	fi
+	"$RP_PYTHON" "$RP_READ" $$ >/dev/null 2>&1 ||
+		rp_skip "pidfd_getfd does not work here (Linux 5.6 or later, and ptrace access, are needed)"
+}
+
+rp_ns_add() {
+	ip netns add "$1" 2>/dev/null ||
+		rp_skip "cannot create network namespace $1"
+	rp_nss="$rp_nss $1"
+	ip -n "$1" link set lo up || rp_error "lo up in $1"
+}
+
+rp_net() {
+	rp_ns_add "$RP_C"
+	rp_ns_add "$RP_S"
+	ip -n "$RP_C" link add c0 type veth peer name s0 netns "$RP_S" ||
+		rp_error "veth"
+	if ! { ip -n "$RP_C" addr add "$RP_C4/24" dev c0 &&
+		ip -n "$RP_S" addr add "$RP_S4/24" dev s0 &&
+		ip -n "$RP_C" -6 addr add "$RP_C6/64" dev c0 nodad &&
+		ip -n "$RP_S" -6 addr add "$RP_S6/64" dev s0 nodad &&
+		ip -n "$RP_C" link set c0 up &&
+		ip -n "$RP_S" link set s0 up; }; then
+		rp_error "addresses"
+	fi
+}
+
+# rp_start NS NAME ENV CMD...: CMD in NS with the env(1) assignments ENV
+# (may be empty); stdout to $rp_tmp/NAME, stderr to $rp_tmp/NAME.err.
+# `ip netns exec` and env exec, so the PID is the program's.  Sets
+# rp_last.
+rp_start() {
+	rp_sns=$1 rp_sname=$2 rp_senv=$3
+	shift 3
+	# shellcheck disable=SC2086 # ENV is a list of assignments, split on purpose
+	ip netns exec "$rp_sns" env $rp_senv "$@" \
+		>"$rp_tmp/$rp_sname" 2>"$rp_tmp/$rp_sname.err" &
+	rp_last=$!
+	rp_pids="$rp_pids $rp_last"
+}
+
+# rp_peer NS NAME ENV ARGS...: tests/running-peer.py ARGS in NS.
+rp_peer() {
+	rp_pns=$1 rp_pname=$2 rp_penv=$3
+	shift 3
+	rp_start "$rp_pns" "$rp_pname" "$rp_penv" "$RP_PYTHON" "$RP_PEER" "$@"
+}
+
+# rp_wait NAME REGEX TENTHS: until a line of NAME's output matches.
+rp_wait() {
+	rp_n=0
+	while [ "$rp_n" -lt "$3" ]; do
+		grep -Eq -- "$2" "$rp_tmp/$1" 2>/dev/null && return 0
+		sleep 0.1
+		rp_n=$((rp_n + 1))
+	done
+	grep -Eq -- "$2" "$rp_tmp/$1" 2>/dev/null
+}
+
+# rp_wait_ss NS FILTER TENTHS: until ss in NS lists an established
+# socket matching FILTER.
+rp_wait_ss() {
+	rp_n=0
+	while [ "$rp_n" -lt "$3" ]; do
+		[ -n "$(ip netns exec "$1" ss -tnH state established "$2" 2>/dev/null)" ] &&
+			return 0
+		sleep 0.1
+		rp_n=$((rp_n + 1))
+	done
+	return 1
+}
+
+# rp_read PID: the oracle's lines for PID's TCP sockets.
+rp_read() {
+	"$RP_PYTHON" "$RP_READ" "$1"
+}
+
+# rp_value PID MATCH KEY: KEY= of the first oracle line of PID containing
+# MATCH (e.g. "peer=10.214.0.2:7101").
+rp_value() {
+	rp_read "$1" | awk -v m="$2" -v k="$3" 'index($0, m) {
+		for (i = 1; i <= NF; i++)
+			if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit }
+	}'
+}
+
+# shellcheck disable=SC2034 # tk_rc is for the scenarios
+: "${tk_rc:=}"
+
+# tk_status ARGS...: tcpkeep --status ARGS, through the wrapper when it
+# has the option, else the helper it dispatches to.  Output in
+# $rp_tmp/status, status in tk_rc.
+tk_status() {
+	if [ -n "$rp_wrapper" ]; then
+		tcpkeep --status "$@" >"$rp_tmp/status" 2>"$rp_tmp/status.err"
+	else
+		"$RP_HELPER" status "$@" >"$rp_tmp/status" 2>"$rp_tmp/status.err"
+	fi
+	tk_rc=$?
+}
+
+# tk_pid PID...: tcpkeep --pid PID... with the TCPKEEP_* variables of the
+# environment.  Output in $rp_tmp/pid, errors in $rp_tmp/pid.err, status
+# in tk_rc.
+tk_pid() {
+	if [ -n "$rp_wrapper" ]; then
+		tk_args=
+		for tk_p in "$@"; do
+			tk_args="$tk_args --pid $tk_p"
+		done
+		# shellcheck disable=SC2086 # --pid PID pairs
+		tcpkeep $tk_args >"$rp_tmp/pid" 2>"$rp_tmp/pid.err"
+	else
+		tk_checks=
+		for tk_v in TCPKEEP_IDLE TCPKEEP_INTVL TCPKEEP_CNT \
+			TCPKEEP_USER_TIMEOUT TCPKEEP_DIRECTION TCPKEEP_ONLY \
+			TCPKEEP_SKIP TCPKEEP_FORCE TCPKEEP_ENABLE; do
+			eval "tk_set=\${$tk_v+set}"
+			[ -n "$tk_set" ] && tk_checks="$tk_checks $tk_v:$tk_v"
+		done
+		# shellcheck disable=SC2086 # VAR:OPTION words
+		"$RP_HELPER" pid $tk_checks -- "$@" >"$rp_tmp/pid" 2>"$rp_tmp/pid.err"
+	fi
+	tk_rc=$?
+}
+
+# rp_show FILE: a file of the scratch directory, for the log.
+rp_show() {
+	sed "s/^/  $1: /" "$rp_tmp/$1" 2>/dev/null
+}
+
+rp_finish() {
+	if [ "$rp_failed" -ne 0 ]; then
+		for rp_f in "$rp_tmp"/*; do
+			rp_show "${rp_f##*/}"
+		done
+		exit 1
+	fi
+	exit 0
+}
