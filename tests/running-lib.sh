@@ -92,12 +92,18 @@ rp_init() {
 		command -v "$rp_tool" >/dev/null 2>&1 ||
 			rp_skip "$rp_tool not found"
 	done
-	RP_HELPER=$(command -v tcpkeep-helper) ||
-		rp_error "tcpkeep-helper not in PATH (run through make check)"
 	rp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tkrun.XXXXXX") ||
 		rp_error "mktemp failed"
 	RP_C=tkr-$rp_tag-$$-c
 	RP_S=tkr-$rp_tag-$$-s
+	rp_tools
+}
+
+# rp_tools: how tcpkeep is run (also for scenarios that set up with
+# tests/wire-lib.sh instead of rp_init); skip without pidfd_getfd.
+rp_tools() {
+	RP_HELPER=$(command -v tcpkeep-helper) ||
+		rp_error "tcpkeep-helper not in PATH (run through make check)"
 	# Through the wrapper, as users run it, once it knows the options.
 	rp_wrapper=
 	if tcpkeep --status --pid $$ >/dev/null 2>&1; then
