@@ -15,38 +15,27 @@
 # Every wait is bounded; processes, namespaces and files are removed on
 # exit, failure or signal.
 
+# Built on tests/wire-lib.sh: its traps, cleanup, scratch directory
+# ($wire_tmp), namespaces and waits.
 : "${TESTS_SRCDIR:=$(dirname "$0")}"
-RP_PYTHON=${PYTHON:-python3}
+# shellcheck source=tests/wire-lib.sh
+. "$TESTS_SRCDIR/wire-lib.sh"
+RP_PYTHON=$WIRE_PYTHON
 RP_PEER=$TESTS_SRCDIR/running-peer.py
 RP_READ=$TESTS_SRCDIR/running-read.py
 RP_C4=10.214.0.1
 RP_S4=10.214.0.2
 RP_C6=fd00:214::1
 RP_S6=fd00:214::2
-
-rp_nss=
-rp_pids=
 rp_tmp=
-rp_failed=0
 
-rp_skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-rp_error() {
-	echo "ERROR: $*"
-	exit 99
-}
-
-# rp_check STATUS DESCRIPTION: one line, and the test fails at the end
-# when STATUS is not 0.
+# rp_check STATUS DESCRIPTION: one line; the test fails at the end
+# (wire_finish) when STATUS is not 0.
 rp_check() {
 	if [ "$1" -eq 0 ]; then
 		echo "ok - $2"
 	else
-		echo "FAIL - $2"
-		rp_failed=1
+		wire_fail "$2"
 	fi
 }
 
@@ -61,78 +50,43 @@ rp_is() {
 	fi
 }
 
-rp_cleanup() {
-	for rp_p in $rp_pids; do
-		kill -9 "$rp_p" 2>/dev/null
-	done
-	for rp_ns in $rp_nss; do
-		# Only processes inside our own namespaces: ours by construction.
-		for rp_p in $(ip netns pids "$rp_ns" 2>/dev/null); do
-			kill -9 "$rp_p" 2>/dev/null
-		done
-		ip netns del "$rp_ns" 2>/dev/null
-	done
-	rp_pids=
-	rp_nss=
-	if [ -n "$rp_tmp" ]; then
-		rm -rf "$rp_tmp"
-		rp_tmp=
-	fi
-}
-
-# rp_init TAG: tools, traps, scratch directory; skip without root.
+# rp_init TAG: tools, traps, scratch directory (wire_init); skip without
+# root, socat or pidfd_getfd.
 rp_init() {
-	rp_tag=$1
-	trap 'rp_cleanup' EXIT
-	trap 'rp_cleanup; exit 129' HUP
-	trap 'rp_cleanup; exit 130' INT
-	trap 'rp_cleanup; exit 143' TERM
-	[ "$(id -u)" -eq 0 ] || rp_skip "network namespaces need root"
-	for rp_tool in ip ss socat "$RP_PYTHON"; do
-		command -v "$rp_tool" >/dev/null 2>&1 ||
-			rp_skip "$rp_tool not found"
-	done
-	rp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tkrun.XXXXXX") ||
-		rp_error "mktemp failed"
-	RP_C=tkr-$rp_tag-$$-c
-	RP_S=tkr-$rp_tag-$$-s
+	wire_init "$1"
+	command -v socat >/dev/null 2>&1 || wire_skip "socat not found"
+	rp_tmp=$wire_tmp
+	RP_C=tkr-$1-$$-c
+	RP_S=tkr-$1-$$-s
 	rp_tools
 }
 
 # rp_tools: how tcpkeep is run (also for scenarios that set up with
-# tests/wire-lib.sh instead of rp_init); skip without pidfd_getfd.
+# wire_topology instead of rp_net); skip without pidfd_getfd.
 rp_tools() {
+	rp_tmp=$wire_tmp
 	RP_HELPER=$(command -v tcpkeep-helper) ||
-		rp_error "tcpkeep-helper not in PATH (run through make check)"
+		wire_error "tcpkeep-helper not in PATH (run through make check)"
 	# Through the wrapper, as users run it, once it knows the options.
 	rp_wrapper=
 	if tcpkeep --status --pid $$ >/dev/null 2>&1; then
 		rp_wrapper=yes
 	fi
 	"$RP_PYTHON" "$RP_READ" $$ >/dev/null 2>&1 ||
-		rp_skip "pidfd_getfd does not work here (Linux 5.6 or later, and ptrace access, are needed)"
+		wire_skip "pidfd_getfd does not work here (Linux 5.6 or later, and ptrace access, are needed)"
 }
 
-rp_ns_add() {
-	ip netns add "$1" 2>/dev/null ||
-		rp_skip "cannot create network namespace $1"
-	rp_nss="$rp_nss $1"
-	ip -n "$1" link set lo up || rp_error "lo up in $1"
-}
-
+# rp_net: the two namespaces and their veth pair (top of this file).
 rp_net() {
-	rp_ns_add "$RP_C"
-	rp_ns_add "$RP_S"
-	ip -n "$RP_C" link add c0 type veth peer name s0 netns "$RP_S" ||
-		rp_error "veth"
-	if ! { ip -n "$RP_C" addr add "$RP_C4/24" dev c0 &&
-		ip -n "$RP_S" addr add "$RP_S4/24" dev s0 &&
-		ip -n "$RP_C" -6 addr add "$RP_C6/64" dev c0 nodad &&
-		ip -n "$RP_S" -6 addr add "$RP_S6/64" dev s0 nodad &&
-		ip -n "$RP_C" link set c0 up &&
-		ip -n "$RP_S" link set s0 up; }; then
-		rp_error "addresses"
-	fi
+	wire_ns_add "$RP_C"
+	wire_ns_add "$RP_S"
+	wire_ip "$RP_C" link add c0 type veth peer name s0 netns "$RP_S"
+	wire_ip "$RP_C" addr add "$RP_C4/24" dev c0
+	wire_ip "$RP_S" addr add "$RP_S4/24" dev s0
+	wire_ip "$RP_C" -6 addr add "$RP_C6/64" dev c0 nodad
+	wire_ip "$RP_S" -6 addr add "$RP_S6/64" dev s0 nodad
+	wire_ip "$RP_C" link set c0 up
+	wire_ip "$RP_S" link set s0 up
 }
 
 # rp_start NS NAME ENV CMD...: CMD in NS with the env(1) assignments ENV
@@ -146,7 +100,7 @@ rp_start() {
 	ip netns exec "$rp_sns" env $rp_senv "$@" \
 		>"$rp_tmp/$rp_sname" 2>"$rp_tmp/$rp_sname.err" &
 	rp_last=$!
-	rp_pids="$rp_pids $rp_last"
+	wire_pids="$wire_pids $rp_last"
 }
 
 # rp_peer NS NAME ENV ARGS...: tests/running-peer.py ARGS in NS.
@@ -156,15 +110,9 @@ rp_peer() {
 	rp_start "$rp_pns" "$rp_pname" "$rp_penv" "$RP_PYTHON" "$RP_PEER" "$@"
 }
 
-# rp_wait NAME REGEX TENTHS: until a line of NAME's output matches.
+# rp_wait NAME REGEX TENTHS: as wire_wait.
 rp_wait() {
-	rp_n=0
-	while [ "$rp_n" -lt "$3" ]; do
-		grep -Eq -- "$2" "$rp_tmp/$1" 2>/dev/null && return 0
-		sleep 0.1
-		rp_n=$((rp_n + 1))
-	done
-	grep -Eq -- "$2" "$rp_tmp/$1" 2>/dev/null
+	wire_wait "$@"
 }
 
 # rp_wait_ss NS FILTER TENTHS: until ss in NS lists an established
@@ -172,8 +120,7 @@ rp_wait() {
 rp_wait_ss() {
 	rp_n=0
 	while [ "$rp_n" -lt "$3" ]; do
-		[ -n "$(ip netns exec "$1" ss -tnH state established "$2" 2>/dev/null)" ] &&
-			return 0
+		[ -n "$(wire_ss "$1" "$2")" ] && return 0
 		sleep 0.1
 		rp_n=$((rp_n + 1))
 	done
@@ -234,17 +181,6 @@ tk_pid() {
 	tk_rc=$?
 }
 
-# rp_show FILE: a file of the scratch directory, for the log.
-rp_show() {
-	sed "s/^/  $1: /" "$rp_tmp/$1" 2>/dev/null
-}
-
 rp_finish() {
-	if [ "$rp_failed" -ne 0 ]; then
-		for rp_f in "$rp_tmp"/*; do
-			rp_show "${rp_f##*/}"
-		done
-		exit 1
-	fi
-	exit 0
+	wire_finish
 }

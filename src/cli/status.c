@@ -381,8 +381,8 @@ int tk_status_main(int argc, char **argv)
 		else
 			snprintf(dur, sizeof dur, "%llums",
 				 (unsigned long long)o.max_idle_ms);
-		printf("%zu connections, %zu at risk (no keepalive, or a first probe later than %s), %zu listening",
-		       nconn, nrisk, dur, nlisten);
+		printf("%zu connection%s, %zu at risk (no keepalive, or a first probe later than %s), %zu listening",
+		       nconn, nconn == 1 ? "" : "s", nrisk, dur, nlisten);
 		if (hidden > 0)
 			printf("; %zu more TCP socket%s held by no process visible to you",
 			       hidden, hidden == 1 ? "" : "s");
