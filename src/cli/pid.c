@@ -220,10 +220,7 @@ int tk_pid_main(int argc, char **argv)
 
 		if (p->err != 0) {
 			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
-				p->err == ESRCH ? "no such process" :
-				p->err == EACCES || p->err == EPERM ?
-				"cannot list its sockets: permission denied (root, or the process's own user, may)" :
-				strerror(p->err));
+				tk_proc_why(p->err));
 			failed = 1;
 			continue;
 		}

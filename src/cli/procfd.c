@@ -251,6 +251,15 @@ int tk_scan_run(struct tk_scan *s, const pid_t *pids, size_t n)
 	}
 	close(procfd);
 
+	/* Listing everything: our own namespace too, so that sockets of
+	 * processes we cannot see are counted. */
+	if (n == 0 && s->own_netns != 0 && tk_scan_netns(s, s->own_netns) == NULL) {
+		s->nets = grow(s->nets, &s->capnets, s->nnets + 1, sizeof *s->nets);
+		memset(&s->nets[s->nnets], 0, sizeof s->nets[0]);
+		s->nets[s->nnets].ino = s->own_netns;
+		s->nets[s->nnets].via = getpid();
+		s->nnets++;
+	}
 	own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < s->nnets; i++)
 		dump_netns(s, &s->nets[i], own_fd);
@@ -265,6 +274,19 @@ const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino)
 		if (s->nets[i].ino == ino)
 			return &s->nets[i];
 	return NULL;
+}
+
+const char *tk_proc_why(int err)
+{
+	switch (err) {
+	case ESRCH:
+		return "no such process";
+	case EACCES:
+	case EPERM:
+		return "cannot list its sockets: permission denied (root, or the process's own user, may)";
+	default:
+		return strerror(err);
+	}
 }
 
 void tk_scan_free(struct tk_scan *s)

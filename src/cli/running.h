@@ -100,6 +100,8 @@ struct tk_scan {
  * does not exist gets err = ESRCH. */
 int tk_scan_run(struct tk_scan *s, const pid_t *pids, size_t n);
 void tk_scan_free(struct tk_scan *s);
+/* Why a process's sockets could not be listed (tk_proc.err), one phrase. */
+const char *tk_proc_why(int err);
 const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
 
 /* Per-process facts status needs. */

@@ -103,7 +103,7 @@ static int dump_family(int nl, struct tk_diag_table *t, unsigned family,
 	for (;;) {
 		ssize_t got = recv(nl, buf, sizeof buf, 0);
 		struct nlmsghdr *h;
-		size_t left;
+		size_t off, next;
 
 		if (got < 0) {
 			if (errno == EINTR)
@@ -114,9 +114,15 @@ static int dump_family(int nl, struct tk_diag_table *t, unsigned family,
 			errno = EPROTO;
 			return -1;
 		}
-		left = (size_t)got;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
+		/* NLMSG_OK/NEXT by offsets, without their char * casts
+		 * (-Wcast-align): messages are 4-byte aligned in a buffer
+		 * aligned to 8. */
+		for (off = 0, next = 0; off + sizeof *h <= (size_t)got; off = next) {
+			h = (struct nlmsghdr *)(void *)(buf + off);
+			if (h->nlmsg_len < sizeof *h ||
+			    h->nlmsg_len > (size_t)got - off)
+				break;
+			next = off + NLMSG_ALIGN(h->nlmsg_len);
 			if (h->nlmsg_seq != family)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)

@@ -296,8 +296,7 @@ int tk_status_main(int argc, char **argv)
 		if (p->err != 0) {
 			if (o.npids > 0) {
 				fprintf(stderr, "tcpkeep: --status: PID %d: %s\n",
-					(int)p->pid, p->err == ESRCH ?
-					"no such process" : strerror(p->err));
+					(int)p->pid, tk_proc_why(p->err));
 				status = 1;
 			}
 			continue;
