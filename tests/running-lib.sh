@@ -61,17 +61,13 @@ rp_init() {
 	rp_tools
 }
 
-# rp_tools: how tcpkeep is run (also for scenarios that set up with
-# wire_topology instead of rp_net); skip without pidfd_getfd.
+# rp_tools: tcpkeep (the wrapper, from PATH, as users run it) and the
+# oracle work here; skip without pidfd_getfd.  Also for scenarios that
+# set up with wire_topology instead of rp_net.
 rp_tools() {
 	rp_tmp=$wire_tmp
-	RP_HELPER=$(command -v tcpkeep-helper) ||
-		wire_error "tcpkeep-helper not in PATH (run through make check)"
-	# Through the wrapper, as users run it, once it knows the options.
-	rp_wrapper=
-	if tcpkeep --status --pid $$ >/dev/null 2>&1; then
-		rp_wrapper=yes
-	fi
+	command -v tcpkeep >/dev/null 2>&1 ||
+		wire_error "tcpkeep not in PATH (run through make check)"
 	"$RP_PYTHON" "$RP_READ" $$ >/dev/null 2>&1 ||
 		wire_skip "pidfd_getfd does not work here (Linux 5.6 or later, and ptrace access, are needed)"
 }
@@ -144,40 +140,23 @@ rp_value() {
 # shellcheck disable=SC2034 # tk_rc is for the scenarios
 : "${tk_rc:=}"
 
-# tk_status ARGS...: tcpkeep --status ARGS, through the wrapper when it
-# has the option, else the helper it dispatches to.  Output in
-# $rp_tmp/status, status in tk_rc.
+# tk_status ARGS...: tcpkeep --status ARGS.  Output in $rp_tmp/status,
+# errors in $rp_tmp/status.err, status in tk_rc.
 tk_status() {
-	if [ -n "$rp_wrapper" ]; then
-		tcpkeep --status "$@" >"$rp_tmp/status" 2>"$rp_tmp/status.err"
-	else
-		"$RP_HELPER" status "$@" >"$rp_tmp/status" 2>"$rp_tmp/status.err"
-	fi
+	tcpkeep --status "$@" >"$rp_tmp/status" 2>"$rp_tmp/status.err"
 	tk_rc=$?
 }
 
-# tk_pid PID...: tcpkeep --pid PID... with the TCPKEEP_* variables of the
-# environment.  Output in $rp_tmp/pid, errors in $rp_tmp/pid.err, status
-# in tk_rc.
+# tk_pid PID...: tcpkeep --pid PID --pid PID... with the TCPKEEP_*
+# variables of the environment.  Output in $rp_tmp/pid, errors in
+# $rp_tmp/pid.err, status in tk_rc.
 tk_pid() {
-	if [ -n "$rp_wrapper" ]; then
-		tk_args=
-		for tk_p in "$@"; do
-			tk_args="$tk_args --pid $tk_p"
-		done
-		# shellcheck disable=SC2086 # --pid PID pairs
-		tcpkeep $tk_args >"$rp_tmp/pid" 2>"$rp_tmp/pid.err"
-	else
-		tk_checks=
-		for tk_v in TCPKEEP_IDLE TCPKEEP_INTVL TCPKEEP_CNT \
-			TCPKEEP_USER_TIMEOUT TCPKEEP_DIRECTION TCPKEEP_ONLY \
-			TCPKEEP_SKIP TCPKEEP_FORCE TCPKEEP_ENABLE; do
-			eval "tk_set=\${$tk_v+set}"
-			[ -n "$tk_set" ] && tk_checks="$tk_checks $tk_v:$tk_v"
-		done
-		# shellcheck disable=SC2086 # VAR:OPTION words
-		"$RP_HELPER" pid $tk_checks -- "$@" >"$rp_tmp/pid" 2>"$rp_tmp/pid.err"
-	fi
+	tk_args=
+	for tk_p in "$@"; do
+		tk_args="$tk_args --pid $tk_p"
+	done
+	# shellcheck disable=SC2086 # --pid PID pairs
+	tcpkeep $tk_args >"$rp_tmp/pid" 2>"$rp_tmp/pid.err"
 	tk_rc=$?
 }
 
