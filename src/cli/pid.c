@@ -185,6 +185,7 @@ int tk_pid_main(int argc, char **argv)
 	static struct tk_config cfg;	/* large: the rule tables */
 	struct tk_scan s;
 	pid_t *pids;
+	size_t *first;		/* per socket of the table: its first holder + 1 */
 	int failed = 0;
 	bool reached = false;
 
@@ -212,6 +213,11 @@ int tk_pid_main(int argc, char **argv)
 		return 1;
 	}
 
+	first = calloc(s.diag.n + 1, sizeof *first);
+	if (first == NULL) {
+		perror("tcpkeep: --pid");
+		return 1;
+	}
 	for (size_t i = 0; i < s.nprocs; i++) {
 		const struct tk_proc *p = &s.procs[i];
 		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
@@ -236,6 +242,23 @@ int tk_pid_main(int argc, char **argv)
 
 			if (d == NULL)
 				continue;
+			/* Shared with another process (fork): one socket,
+			 * configured once. */
+			if (first[d - s.diag.v] != 0) {
+				size_t k0 = first[d - s.diag.v] - 1;
+				const struct tk_proc *p0 = p;
+
+				for (size_t j = 0; j <= i; j++)
+					if (s.procs[j].first <= k0 &&
+					    k0 < s.procs[j].first + s.procs[j].count)
+						p0 = &s.procs[j];
+				printf("PID %d (%s) fd %d: the same socket as PID %d fd %d, above\n",
+				       (int)p->pid, p->comm, s.socks[k].fd,
+				       (int)p0->pid, s.socks[k0].fd);
+				found++;
+				continue;
+			}
+			first[d - s.diag.v] = k + 1;
 			if (found++ == 0) {
 				pidfd = tk_pidfd_open(p->pid);
 				if (pidfd < 0) {
@@ -263,6 +286,7 @@ int tk_pid_main(int argc, char **argv)
 		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
 	fflush(stdout);
 	tk_scan_free(&s);
+	free(first);
 	free(pids);
 	return failed;
 }

@@ -77,6 +77,8 @@ const char *tk_pidfd_why(int err)
 			"where kernel.yama.ptrace_scope allows it)";
 	case ESRCH:
 		return "the process is gone";
+	case EINVAL:
+		return "not a process (a thread ID?)";
 	case EBADF:
 		return "the socket was closed meanwhile";
 	case ENOSYS:
