@@ -14,6 +14,10 @@
 #                    bench/.libs/libempty.so of the build tree; skipped if absent)
 #   BENCH_KEEP       a directory to keep the raw data in (per-run times,
 #                    callgrind and strace outputs)
+#   TCPKEEP_HELPER   the helper timed for --status (default:
+#                    src/tcpkeep-helper of the build tree)
+#   HOLDCONNS        the program holding 100 x 100 connections for it
+#                    (default: bench/holdconns of the build tree)
 #
 # Variants: "bare" sets no option; "native" sets SO_KEEPALIVE,
 # TCP_KEEPIDLE 60, TCP_KEEPINTVL 10 and TCP_KEEPCNT 6 itself right after
