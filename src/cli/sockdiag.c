@@ -10,9 +10,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
+#ifdef HAVE_LINUX_INET_DIAG_H
+# include <linux/inet_diag.h>
+# include <linux/netlink.h>
+# include <linux/sock_diag.h>
+#else
+# include "diag-abi.h"
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
