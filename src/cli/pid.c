@@ -149,12 +149,22 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 	put(&l, "%s:", head);
 	/* The timers first, so that SO_KEEPALIVE arms the first probe
 	 * with the configured idle time. */
-	bad |= one(&l, dup, cfg, "idle", IPPROTO_TCP, TK_OPT_IDLE, cfg->idle_s,
-		   v.idle, n->def_idle, "s");
-	bad |= one(&l, dup, cfg, "intvl", IPPROTO_TCP, TCP_KEEPINTVL,
-		   cfg->intvl_s, v.intvl, n->def_intvl, "s");
-	bad |= one(&l, dup, cfg, "cnt", IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt,
-		   v.cnt, n->def_cnt, "");
+	/* An option an alias leaves at the system default is not set. */
+	if (cfg->idle_set)
+		bad |= one(&l, dup, cfg, "idle", IPPROTO_TCP, TK_OPT_IDLE,
+			   cfg->idle_s, v.idle, n->def_idle, "s");
+	else
+		put(&l, " idle=unset");
+	if (cfg->intvl_set)
+		bad |= one(&l, dup, cfg, "intvl", IPPROTO_TCP, TCP_KEEPINTVL,
+			   cfg->intvl_s, v.intvl, n->def_intvl, "s");
+	else
+		put(&l, " intvl=unset");
+	if (cfg->cnt_set)
+		bad |= one(&l, dup, cfg, "cnt", IPPROTO_TCP, TCP_KEEPCNT,
+			   cfg->cnt, v.cnt, n->def_cnt, "");
+	else
+		put(&l, " cnt=unset");
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	if (cfg->user_timeout_set)
 		bad |= one(&l, dup, cfg, "user_timeout", IPPROTO_TCP,
