@@ -22,7 +22,10 @@
  *             prints the path the wrapper then exec()s itself.
  * elf.c       ... and warns about what LD_PRELOAD cannot reach: static and
  *             Go executables, set-user-ID and set-group-ID programs, file
- *             capabilities.
+ *             capabilities, a program of an ABI without a library (then
+ *             exit 3: the wrapper leaves the library out of LD_PRELOAD).
+ * abi.c       which file of LIBRARY (PREFIX/$LIB/libtcpkeep.so) a program
+ *             of a given ABI loads.
  * printenv.c  print-env: `export NAME='value'` for LD_PRELOAD (= PRELOAD)
  *             and the library's TCPKEEP_ variables (only those names, every
  *             value validated, the environment's too), safe for eval.
@@ -38,6 +41,7 @@
 #include "autoconfig.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +62,7 @@ int main(int argc, char **argv)
 	const char *mode, *library, *preload;
 	char path[PATH_MAX];
 	int i, rc;
+	bool leave_out;
 
 	if (argc < 2)
 		return usage_error();
@@ -100,8 +105,9 @@ int main(int argc, char **argv)
 		rc = resolve_command(argv[i + 1], path, sizeof path);
 		if (rc != 0)
 			return rc;
-		warn_unreachable(argv[i + 1], path);
-		return print_exec_path(path);
+		leave_out = warn_unreachable(argv[i + 1], path, library);
+		rc = print_exec_path(path);
+		return rc == 0 && leave_out ? EXIT_RUN_WITHOUT_LIBRARY : rc;
 	}
 	if (i < argc)
 		return usage_error();
