@@ -6,6 +6,8 @@
  *   tcpkeep-helper print-env LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper need-value VAR OPTION
+ *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
+ *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -31,6 +33,9 @@
  *             the options read back from the kernel on both ends, compared
  *             with the configuration.  Exit 0 when everything matches, 1
  *             when not.
+ * pid.c       pid, status.c status: processes that are already running
+ *             (SPEC section 8; running.h, with sockdiag.c, procfd.c,
+ *             sockvals.c, records.c).
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -41,6 +46,7 @@
 #include <string.h>
 
 #include "helper.h"
+#include "running.h"
 
 const char me[] = "tcpkeep";
 
@@ -71,6 +77,15 @@ int main(int argc, char **argv)
 			accepted_for(argv[2]));
 		return EXIT_USAGE;
 	}
+	if (strcmp(mode, "pid") == 0) {
+		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			;
+		if (validate_checks(i - 2, argv + 2, false) < 0)
+			return EXIT_USAGE;
+		return tk_pid_main(argc - i, argv + i);
+	}
+	if (strcmp(mode, "status") == 0)
+		return tk_status_main(argc - 2, argv + 2);
 	if (argc < 4 || (strcmp(mode, "run") != 0 &&
 			 strcmp(mode, "print-env") != 0 &&
 			 strcmp(mode, "check") != 0))
