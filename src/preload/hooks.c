@@ -1207,14 +1207,21 @@ static void adopt_connected(int fd, struct load_scan *scan)
 		     peerlen, why, false);
 }
 
-/* The value of NAME (with its '=') in the environment, as getenv() would
- * find it: the first entry. */
-static const char *env_value(const char *name, size_t len)
+/* The values of LISTEN_PID and LISTEN_FDS in the environment, as getenv()
+ * would find them (the first entry of each), in one pass that looks no
+ * further than the first byte of most entries. */
+static void listen_env(const char **pid, const char **fds)
 {
-	for (char **e = environ; e != NULL && *e != NULL; e++)
-		if (strncmp(*e, name, len) == 0)
-			return *e + len;
-	return NULL;
+	*pid = NULL;
+	*fds = NULL;
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		if ((*e)[0] != 'L' || strncmp(*e, "LISTEN_", 7) != 0)
+			continue;
+		if (*pid == NULL && strncmp(*e + 7, "PID=", 4) == 0)
+			*pid = *e + 11;
+		else if (*fds == NULL && strncmp(*e + 7, "FDS=", 4) == 0)
+			*fds = *e + 11;
+	}
 }
 
 /* A decimal number up to MAX, or -1. */
@@ -1254,6 +1261,7 @@ static bool secure_execution(void)
 static void adopt_at_load(void)
 {
 	struct load_scan scan;
+	const char *pid_text, *count_text;
 	long pid, count;
 	int saved_errno = errno;
 
@@ -1263,8 +1271,11 @@ static void adopt_at_load(void)
 	adopt_connected(1, &scan);
 	/* In a secure-execution process the user's environment names
 	 * nothing: descriptors 0 and 1 only. */
-	pid = env_number(env_value("LISTEN_PID=", 11), 0x7fffffffL);
-	count = env_number(env_value("LISTEN_FDS=", 11), LISTEN_FDS_MAX);
+	listen_env(&pid_text, &count_text);
+	pid = env_number(pid_text, 0x7fffffffL);
+	count = env_number(count_text, 0x7fffffffL);
+	if (count > LISTEN_FDS_MAX)
+		count = LISTEN_FDS_MAX;
 	if (pid > 0 && count > 0 && !secure_execution() &&
 	    pid == syscall(SYS_getpid))
 		for (int fd = 3; fd < 3 + count; fd++)
