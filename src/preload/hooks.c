@@ -67,9 +67,8 @@ static socket_tcp_fn socket_tcp = socket_tcp_other;
  * (getsockname) when some rule names ports. */
 static bool rules_need_peer, rules_need_port;
 /* The process whose memory holds the table, to tell a vfork() child
- * (which shares it) from its parent; and the page size for mincore(). */
+ * (which shares it) from its parent. */
 static long table_owner;
-static unsigned long page_size;
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
@@ -97,7 +96,6 @@ static void load(void)
 
 	tk_real_bind_all();
 	table_owner = syscall(SYS_getpid);
-	page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
@@ -1000,7 +998,9 @@ void tk_hook_closefrom(int fd)
 void tk_fd_forget_range(unsigned first, unsigned last)
 {
 	unsigned char resident[TK_FDSTATE_SIZE / 4096];
-	unsigned long step = page_size;
+	/* Asked here, not at load: sysconf() would cost every process its
+	 * symbol lookup at start. */
+	unsigned long step = (unsigned long)sysconf(_SC_PAGESIZE);
 
 	if (first >= TK_FDSTATE_SIZE || first > last)
 		return;
