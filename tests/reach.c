@@ -41,27 +41,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "sockopt.h"
-
-static int want_idle = -1, want_intvl = -1, want_cnt = -1;
-
-static int state_of(int fd)
-{
-	int ka = sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-
-	if (ka == 0)
-		return 0;
-	if (ka == 1 && sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE) == want_idle &&
-	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL) == want_intvl &&
-	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT) == want_cnt)
-		return 1;
-	return -1;
-}
-
-static const char *word(int state)
-{
-	return state == 1 ? "ok" : state == 0 ? "off" : "wrong";
-}
+#include "judge.h"
 
 static void die(const char *what)
 {
@@ -71,15 +51,9 @@ static void die(const char *what)
 
 static int tcp_listener(struct sockaddr_in *addr)
 {
-	socklen_t len = sizeof *addr;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = loopback_listener(addr, 16);
 
-	memset(addr, 0, sizeof *addr);
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 ||
-	    listen(fd, 16) < 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) < 0)
+	if (fd < 0)
 		die("listener");
 	return fd;
 }
@@ -101,23 +75,35 @@ static void keepalive_off(int fd)
 		die("SO_KEEPALIVE=0");
 }
 
+/* Room for one descriptor in a control message. */
+union one_fd {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* A one-byte message with room for one descriptor. */
+static void fd_message(struct msghdr *msg, struct iovec *iov, char *byte,
+		       union one_fd *u)
+{
+	memset(msg, 0, sizeof *msg);
+	memset(u, 0, sizeof *u);
+	iov->iov_base = byte;
+	iov->iov_len = 1;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = u->buf;
+	msg->msg_controllen = sizeof u->buf;
+}
+
 static void send_fd(int via, int fd)
 {
 	char byte = 'x';
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	struct iovec iov;
+	union one_fd u;
 	struct msghdr msg;
 	struct cmsghdr *c;
 
-	memset(&msg, 0, sizeof msg);
-	memset(&u, 0, sizeof u);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof u.buf;
+	fd_message(&msg, &iov, &byte, &u);
 	c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -130,20 +116,13 @@ static void send_fd(int via, int fd)
 static int receive_fd(int via)
 {
 	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	struct iovec iov;
+	union one_fd u;
 	struct msghdr msg;
 	struct cmsghdr *c;
 	int fd;
 
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof u.buf;
+	fd_message(&msg, &iov, &byte, &u);
 	if (recvmsg(via, &msg, 0) != 1)
 		die("recvmsg");
 	c = CMSG_FIRSTHDR(&msg);
@@ -420,15 +399,9 @@ static int cmd_show(int fd)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	const char *v;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((v = getenv("TCPKEEP_IDLE")) != NULL)
-		want_idle = atoi(v);
-	if ((v = getenv("TCPKEEP_INTVL")) != NULL)
-		want_intvl = atoi(v);
-	if ((v = getenv("TCPKEEP_CNT")) != NULL)
-		want_cnt = atoi(v);
+	judge_read_env();
 	if (strcmp(cmd, "reuse") == 0 && argc == 4)
 		return cmd_reuse(argv[2], argv[3]);
 	if (strcmp(cmd, "history") == 0 && argc == 3)

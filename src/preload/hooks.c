@@ -919,17 +919,14 @@ int tk_hook_dup3(int fd, int to, int flags)
 }
 #endif
 
-/* fcntl()'s third argument is an int, a long or a pointer, or absent:
- * passed on as the widest of them, the way the C libraries read it. */
+/* F_DUPFD and F_DUPFD_CLOEXEC copy the record; every other command
+ * passes straight through. */
 #define FCNTL_HOOK(name) \
 	int tk_hook_##name(int fd, int cmd, ...) \
 	{ \
-		va_list ap; \
 		void *arg; \
 		\
-		va_start(ap, cmd); \
-		arg = va_arg(ap, void *); \
-		va_end(ap); \
+		TK_FCNTL_ARG(cmd, arg); \
 		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) \
 			return copied(fd, TK_REAL(name)(fd, cmd, arg)); \
 		return TK_REAL(name)(fd, cmd, arg); \

@@ -92,30 +92,17 @@ static int first_dup2(int fd, int to)
 	return tk_bind_dup2()(fd, to);
 }
 
-/* fcntl's third argument, when there is one, is an int, a long or a
- * pointer: passed on as the widest of them, as the C libraries read it. */
-static int first_fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return tk_bind_fcntl()(fd, cmd, arg);
-}
-
+#define FIRST_FCNTL(name) \
+	static int first_##name(int fd, int cmd, ...) \
+	{ \
+		void *arg; \
+		\
+		TK_FCNTL_ARG(cmd, arg); \
+		return tk_bind_##name()(fd, cmd, arg); \
+	}
+FIRST_FCNTL(fcntl)
 #if HAVE_FCNTL64
-static int first_fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return tk_bind_fcntl64()(fd, cmd, arg);
-}
+FIRST_FCNTL(fcntl64)
 #endif
 
 static ssize_t first_recvmsg(int fd, struct msghdr *msg, int flags)

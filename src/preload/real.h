@@ -117,6 +117,18 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 	return TK_REAL(setsockopt)(fd, level, name, value, len);
 }
 
+/* fcntl()'s third argument is an int, a long or a pointer, or absent: it
+ * is read and passed on as the widest of them, the way the C libraries
+ * read it.  For the fcntl hooks and their stand-ins; needs <stdarg.h>. */
+#define TK_FCNTL_ARG(cmd, arg) \
+	do { \
+		va_list tk_ap_; \
+		\
+		va_start(tk_ap_, cmd); \
+		(arg) = va_arg(tk_ap_, void *); \
+		va_end(tk_ap_); \
+	} while (0)
+
 /* Resolves every TK_REAL_AT_LOAD pointer now, from the constructor. */
 TCPKEEP_HIDDEN void tk_real_bind_all(void);
 
