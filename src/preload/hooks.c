@@ -1274,7 +1274,7 @@ static void adopt_at_load(void)
 	if (count > LISTEN_FDS_MAX)
 		count = LISTEN_FDS_MAX;
 	if (pid > 0 && count > 0 && !secure_execution() &&
-	    pid == syscall(SYS_getpid))
+	    pid == table_owner)
 		for (int fd = 3; fd < 3 + count; fd++)
 			adopt_connected(fd, &scan);
 	errno = saved_errno;
