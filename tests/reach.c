@@ -178,7 +178,7 @@ static int cmd_reuse(const char *kind, const char *via)
 		s = dup2(t, n);
 		close(t);
 	} else if (strcmp(via, "close-range") == 0) {
-#if HAVE_CLOSE_RANGE
+#ifdef HAVE_CLOSE_RANGE
 		if (close_range((unsigned)n, (unsigned)n + 10, 0) < 0) {
 			printf("reuse %s %s unsupported (%s)\n", kind, via,
 			       strerror(errno));
@@ -190,7 +190,7 @@ static int cmd_reuse(const char *kind, const char *via)
 		return 0;
 #endif
 	} else if (strcmp(via, "closefrom") == 0) {
-#if HAVE_CLOSEFROM
+#ifdef HAVE_CLOSEFROM
 		closefrom(n);
 		s = raw_tcp();
 #else
@@ -225,7 +225,7 @@ static int cmd_history(const char *call)
 		c = dup(t);
 	else if (strcmp(call, "dup2") == 0)
 		c = dup2(t, 40);
-#if HAVE_DUP3
+#ifdef HAVE_DUP3
 	else if (strcmp(call, "dup3") == 0)
 		c = dup3(t, 41, O_CLOEXEC);
 #endif

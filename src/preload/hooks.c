@@ -31,7 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#if HAVE_GETAUXVAL
+#ifdef HAVE_GETAUXVAL
 # include <sys/auxv.h>
 #endif
 
@@ -912,7 +912,7 @@ int tk_hook_dup2(int fd, int to)
 	return copied(fd, TK_REAL(dup2)(fd, to));
 }
 
-#if HAVE_DUP3
+#ifdef HAVE_DUP3
 int tk_hook_dup3(int fd, int to, int flags)
 {
 	return copied(fd, TK_REAL(dup3)(fd, to, flags));
@@ -932,11 +932,11 @@ int tk_hook_dup3(int fd, int to, int flags)
 		return TK_REAL(name)(fd, cmd, arg); \
 	}
 FCNTL_HOOK(fcntl)
-#if HAVE_FCNTL64
+#ifdef HAVE_FCNTL64
 FCNTL_HOOK(fcntl64)
 #endif
 
-#if HAVE_CLOSE_RANGE || HAVE_CLOSEFROM
+#if defined(HAVE_CLOSE_RANGE) || defined(HAVE_CLOSEFROM)
 /* True unless this is a vfork() child, which shares the table with its
  * suspended parent: the numbers it frees are still open there.  A child
  * of fork() has its own copy (kcmp() tells them apart); where kcmp() is
@@ -968,7 +968,7 @@ static void forget_from(unsigned first, unsigned last)
 }
 #endif
 
-#if HAVE_CLOSE_RANGE
+#ifdef HAVE_CLOSE_RANGE
 # ifndef CLOSE_RANGE_CLOEXEC
 #  define CLOSE_RANGE_CLOEXEC (1u << 2)	/* Linux's value */
 # endif
@@ -983,7 +983,7 @@ int tk_hook_close_range(unsigned first, unsigned last, int flags)
 }
 #endif
 
-#if HAVE_CLOSEFROM
+#ifdef HAVE_CLOSEFROM
 void tk_hook_closefrom(int fd)
 {
 	TK_REAL(closefrom)(fd);
@@ -1245,7 +1245,7 @@ static long env_number(const char *text, long max)
 
 static bool secure_execution(void)
 {
-#if HAVE_GETAUXVAL && defined(AT_SECURE)
+#ifdef HAVE_GETAUXVAL
 	return getauxval(AT_SECURE) != 0;
 #else
 	return false;
@@ -1298,17 +1298,17 @@ EXPORT_ALIAS(sendmsg);
 EXPORT_ALIAS(close);
 EXPORT_ALIAS(dup);
 EXPORT_ALIAS(dup2);
-#if HAVE_DUP3
+#ifdef HAVE_DUP3
 EXPORT_ALIAS(dup3);
 #endif
 EXPORT_ALIAS(fcntl);
-#if HAVE_FCNTL64
+#ifdef HAVE_FCNTL64
 EXPORT_ALIAS(fcntl64);
 #endif
-#if HAVE_CLOSE_RANGE
+#ifdef HAVE_CLOSE_RANGE
 EXPORT_ALIAS(close_range);
 #endif
-#if HAVE_CLOSEFROM
+#ifdef HAVE_CLOSEFROM
 EXPORT_ALIAS(closefrom);
 #endif
 EXPORT_ALIAS(recvmsg);

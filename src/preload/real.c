@@ -101,7 +101,7 @@ static int first_dup2(int fd, int to)
 		return tk_bind_##name()(fd, cmd, arg); \
 	}
 FIRST_FCNTL(fcntl)
-#if HAVE_FCNTL64
+#ifdef HAVE_FCNTL64
 FIRST_FCNTL(fcntl64)
 #endif
 
@@ -121,21 +121,21 @@ static ssize_t first_sendmsg(int fd, const struct msghdr *msg, int flags)
 	return tk_bind_sendmsg()(fd, msg, flags);
 }
 
-#if HAVE_DUP3
+#ifdef HAVE_DUP3
 static int first_dup3(int fd, int to, int flags)
 {
 	return tk_bind_dup3()(fd, to, flags);
 }
 #endif
 
-#if HAVE_CLOSE_RANGE
+#ifdef HAVE_CLOSE_RANGE
 static int first_close_range(unsigned first, unsigned last, int flags)
 {
 	return tk_bind_close_range()(first, last, flags);
 }
 #endif
 
-#if HAVE_CLOSEFROM
+#ifdef HAVE_CLOSEFROM
 static void first_closefrom(int fd)
 {
 	tk_bind_closefrom()(fd);

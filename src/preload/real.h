@@ -32,23 +32,23 @@
 #else
 # define TK_REAL_ACCEPT4(X)
 #endif
-#if HAVE_FCNTL64
+#ifdef HAVE_FCNTL64
 # define TK_REAL_FCNTL64(X) X(fcntl64, int, (int, int, ...))
 #else
 # define TK_REAL_FCNTL64(X)
 #endif
-#if HAVE_DUP3
+#ifdef HAVE_DUP3
 # define TK_REAL_DUP3(X) X(dup3, int, (int, int, int))
 #else
 # define TK_REAL_DUP3(X)
 #endif
-#if HAVE_CLOSE_RANGE
+#ifdef HAVE_CLOSE_RANGE
 # define TK_REAL_CLOSE_RANGE(X) \
 	X(close_range, int, (unsigned, unsigned, int))
 #else
 # define TK_REAL_CLOSE_RANGE(X)
 #endif
-#if HAVE_CLOSEFROM
+#ifdef HAVE_CLOSEFROM
 # define TK_REAL_CLOSEFROM(X) X(closefrom, void, (int))
 #else
 # define TK_REAL_CLOSEFROM(X)
