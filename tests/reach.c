@@ -25,6 +25,9 @@
  *                    socket judged; then sendmsg()
  *   udp-sendto       a UDP socket's sendto() with and without MSG_FASTOPEN:
  *                    socket-option calls seen by tests/counter.c
+ *   beyond FD        (with a library built with a smaller table) a TCP
+ *                    socket moved to FD, keepalive turned off by the
+ *                    program, and a raw one moved to FD + 1, connected
  *   show FD          the options of FD, one line */
 #include "autoconfig.h"
 
@@ -384,6 +387,36 @@ static int cmd_udp_sendto(void)
 	return 0;
 }
 
+static int cmd_beyond(int target)
+{
+	struct sockaddr_in addr;
+	int lfd = tcp_listener(&addr);
+	int t = socket(AF_INET, SOCK_STREAM, 0), c, a;
+
+	if (t < 0 || (c = dup2(t, target)) < 0)
+		die("socket moved beyond the table");
+	close(t);
+	keepalive_off(c);
+	if (connect(c, (struct sockaddr *)&addr, sizeof addr) < 0)
+		die("connect");
+	printf("beyond program-off keepalive=%d\n",
+	       sockopt_int(c, SOL_SOCKET, SO_KEEPALIVE));
+	a = accept(lfd, NULL, NULL);
+	close(a);
+	close(c);
+	t = raw_tcp();
+	if ((c = dup2(t, target + 1)) < 0)
+		die("raw socket moved beyond the table");
+	close(t);
+	if (connect(c, (struct sockaddr *)&addr, sizeof addr) < 0)
+		die("connect");
+	printf("beyond raw tcp=%s\n", word(state_of(c)));
+	a = accept(lfd, NULL, NULL);
+	close(a);
+	close(c);
+	return 0;
+}
+
 static int cmd_show(int fd)
 {
 	printf("keepalive=%d idle=%d intvl=%d cnt=%d user_timeout=%d\n",
@@ -416,9 +449,12 @@ int main(int argc, char **argv)
 #endif
 	if (strcmp(cmd, "udp-sendto") == 0)
 		return cmd_udp_sendto();
+	if (strcmp(cmd, "beyond") == 0 && argc == 3)
+		return cmd_beyond(atoi(argv[2]));
 	if (strcmp(cmd, "show") == 0 && argc == 3)
 		return cmd_show(atoi(argv[2]));
 	fprintf(stderr, "usage: reach reuse KIND VIA | history CALL | "
-		"force-efault | force-stale | fastopen | udp-sendto | show FD\n");
+		"force-efault | force-stale | fastopen | udp-sendto | beyond FD | "
+		"show FD\n");
 	return 2;
 }

@@ -994,7 +994,7 @@ void tk_hook_closefrom(int fd)
 
 void tk_fd_forget_range(unsigned first, unsigned last)
 {
-	unsigned char resident[TK_FDSTATE_SIZE / 4096];
+	unsigned char resident[TK_FDSTATE_SIZE / 4096 + 1];
 	/* Asked here, not at load: sysconf() would cost every process its
 	 * symbol lookup at start. */
 	unsigned long step = (unsigned long)sysconf(_SC_PAGESIZE);
@@ -1005,7 +1005,7 @@ void tk_fd_forget_range(unsigned first, unsigned last)
 		last = TK_FDSTATE_SIZE - 1;
 	/* A page never written is not resident and holds only zeros: the
 	 * kernel says which are, in one call. */
-	if (step < 4096 || step > TK_FDSTATE_SIZE ||
+	if (step < 4096 || step > TK_FDSTATE_SIZE / 2 ||
 	    TK_FDSTATE_SIZE % step != 0 ||
 	    (uintptr_t)tk_fd_table % step != 0 ||
 	    mincore(tk_fd_table, TK_FDSTATE_SIZE, resident) != 0) {
