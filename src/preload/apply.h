@@ -39,6 +39,12 @@ struct tk_options {
 	 * has its bit; TK_PROG_USER_TO is here unless a user timeout was
 	 * asked for. */
 	unsigned unset;
+	/* What tk_apply() calls: the real setsockopt(), taken when the
+	 * options are built (after the constructor bound it) and read only
+	 * after the load is published, so a plain read and the call goes
+	 * through memory in one instruction (TK_REAL's relaxed atomic load
+	 * would cost one more per call). */
+	tk_setsockopt_fn set;
 };
 
 TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
@@ -47,7 +53,8 @@ TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
 /* One option of tk_apply(): 1 left alone (SKIP has its bit), 0 set, -1
  * refused by the kernel.  With LINE, its part of the debug line. */
 __attribute__((always_inline))
-static inline int tk_apply_one(int fd, int level, int name, const int *value,
+static inline int tk_apply_one(const struct tk_options *opts, int fd,
+			       int level, int name, const int *value,
 			       unsigned bit, unsigned skip, unsigned unset,
 			       const char *label, struct tk_line *line)
 {
@@ -61,7 +68,7 @@ static inline int tk_apply_one(int fd, int level, int name, const int *value,
 			tk_line_str(line, (unset & bit) ? "unset" : "program's");
 		return 1;
 	}
-	if (TK_REAL(setsockopt)(fd, level, name, value, sizeof(int)) != 0) {
+	if (opts->set(fd, level, name, value, sizeof(int)) != 0) {
 		if (line != NULL) {
 			tk_line_str(line, "failed(errno ");
 			tk_line_long(line, errno);
@@ -102,7 +109,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 
 	if (line != NULL)
 		tk_line_str(line, "applied");
-	rc = tk_apply_one(fd, IPPROTO_TCP, TK_TCP_IDLE, &opts->idle,
+	rc = tk_apply_one(opts, fd, IPPROTO_TCP, TK_TCP_IDLE, &opts->idle,
 			  TK_PROG_IDLE, skip, unset, "idle", line);
 	if (__builtin_expect(rc < 0, 0) && !proven) {
 		if (!tk_fd_is_tcp(fd)) {
@@ -112,12 +119,12 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 		proven = true;
 	}
 	proven |= rc == 0;
-	proven |= tk_apply_one(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
+	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
 			       TK_PROG_INTVL, skip, unset, "intvl", line) == 0;
-	proven |= tk_apply_one(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
+	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
 			       TK_PROG_CNT, skip, unset, "cnt", line) == 0;
 #if HAVE_DECL_TCP_USER_TIMEOUT
-	proven |= tk_apply_one(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
 			       &opts->user_timeout, TK_PROG_USER_TO, skip,
 			       unset, "user_timeout", line) == 0;
 #endif
@@ -125,7 +132,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 		*errno_p = saved_errno;
 		return -1;
 	}
-	(void)tk_apply_one(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
+	(void)tk_apply_one(opts, fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
 			   TK_PROG_KEEPALIVE, skip, unset, "keepalive", line);
 	/* Whether or not a call failed: storing the value errno already
 	 * holds is cheaper than finding out. */

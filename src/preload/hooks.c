@@ -1089,9 +1089,9 @@ static void read_kernel_defaults(struct kernel_defaults *d)
 	int s;
 
 	/* Linux's compiled-in values, should no socket be allowed. */
-	d->idle = 7200;
-	d->intvl = 75;
-	d->cnt = 9;
+	d->idle = TK_KERNEL_IDLE_S;
+	d->intvl = TK_KERNEL_INTVL_S;
+	d->cnt = TK_KERNEL_CNT;
 	d->user_timeout = 0;
 #if HAVE_DECL_SOCK_CLOEXEC
 	type |= SOCK_CLOEXEC;
