@@ -61,6 +61,12 @@ typedef int (*socket_tcp_fn)(int domain, int type, int protocol);
 static int socket_tcp_other(int domain, int type, int protocol);
 static socket_tcp_fn socket_tcp_for_config(void);
 static socket_tcp_fn socket_tcp = socket_tcp_other;
+/* The real socket() for the socket_tcp_apply* and socket_tcp_pending
+ * handlers: bound before the load publishes socket_tcp (release), read
+ * only by a handler reached through it (acquire), so a plain read folded
+ * into the call (TK_REAL's relaxed atomic load would cost one more
+ * instruction per socket). */
+static tk_socket_fn socket_bound;
 /* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
  * socket costs only the system calls that can change the verdict: the
  * peer (getpeername) when some rule names an address, the service port
@@ -95,6 +101,7 @@ static void load(void)
 	struct tk_env env;
 
 	tk_real_bind_all();
+	socket_bound = TK_REAL(socket);
 	table_owner = syscall(SYS_getpid);
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
@@ -350,7 +357,7 @@ __attribute__((always_inline))
 static inline int socket_apply(int domain, int type, int protocol,
 			       unsigned unset)
 {
-	int fd = tk_real_socket(domain, type, protocol);
+	int fd = socket_bound(domain, type, protocol);
 
 	if (__builtin_expect((unsigned)fd < TK_FDSTATE_SIZE, 1)) {
 		(void)tk_apply(fd, &options, 0, unset, true, NULL);
@@ -377,7 +384,7 @@ static int socket_tcp_apply_user_timeout(int domain, int type, int protocol)
 /* Filters without debug lines: the peer decides, at connect() or accept(). */
 static int socket_tcp_pending(int domain, int type, int protocol)
 {
-	int fd = tk_real_socket(domain, type, protocol);
+	int fd = socket_bound(domain, type, protocol);
 
 	if (fd >= 0)
 		tk_fd_put(fd, TK_FD_PENDING);
