@@ -419,12 +419,10 @@ static int cmd_beyond(int target)
 
 static int cmd_show(int fd)
 {
-	printf("keepalive=%d idle=%d intvl=%d cnt=%d user_timeout=%d\n",
-	       sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	char line[128];
+
+	sockopt_line(fd, line, sizeof line);
+	printf("%s\n", line);
 	fflush(stdout);
 	return 0;
 }
