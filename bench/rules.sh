@@ -20,7 +20,7 @@ die() {
 }
 
 [ -x "$loop" ] || die "$loop not built (run make bench-rules)"
-command -v valgrind >/dev/null 2>&1 || die "valgrind not found"
+command -v valgrind >/dev/null 2>&1 || die "valgrind not installed (Debian: apt-get install valgrind)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-rules.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT

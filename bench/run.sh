@@ -27,7 +27,9 @@
 # connection walks the whole list before it matches.
 #
 # Figures over a target are marked OVER; they never make this script fail.
-# It fails (status 1) only when it cannot measure at all.
+# It fails (status 1) when it cannot measure: valgrind or strace missing
+# or not working (the error names the Debian package), or a figure that
+# could not be computed.
 set -u
 
 builddir=${BENCH_BUILDDIR:-.}
@@ -67,6 +69,16 @@ if [ "$rounds" -lt 1 ] || [ "$conns" -lt 1 ]; then
 	die "BENCH_ROUNDS and BENCH_CONNS must be positive"
 fi
 
+# Every figure needs its tool: a missing one stops the run before the
+# minutes of wall-time loops, never a table of blanks.
+# need COMMAND PACKAGE PURPOSE
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "$1 not installed; it counts $3 (Debian: apt-get install $2)"
+}
+need valgrind valgrind "instructions"
+need strace strace "system calls"
+
 rules=
 i=0
 while [ "$i" -lt 31 ]; do
@@ -95,6 +107,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+valgrind --tool=callgrind --callgrind-out-file=/dev/null true >"$tmp/tool.err" 2>&1 ||
+	die "valgrind --tool=callgrind does not run here: $(tail -n 1 "$tmp/tool.err")"
+strace -f -c -o /dev/null true >"$tmp/tool.err" 2>&1 ||
+	die "strace does not run here (ptrace not permitted?): $(tail -n 1 "$tmp/tool.err")"
 
 # The loop on CPU 0, its listener on CPU 1, when there are two CPUs.
 pinned=
@@ -231,7 +248,7 @@ ratio_median() {
 }
 
 # ratio_spread FILE A B: half the interquartile range of the per-round
-# A/B ratios: how much the machine let the runs wander.
+# A/B ratios: how much the machine let the runs wander ("-" under 4 rounds).
 ratio_spread() {
 	awk -v a="$2" -v b="$3" '
 		$2 == a { x[$1] = $3 }
@@ -239,7 +256,7 @@ ratio_spread() {
 		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$1" | sort -n |
 		awk '{ v[NR] = $1 }
 			END {
-				if (NR < 4) { print "nan"; exit }
+				if (NR < 4) { print "-"; exit }  # too few rounds for quartiles
 				q1 = v[int((NR + 3) / 4)]; q3 = v[NR + 1 - int((NR + 3) / 4)]
 				printf "%.4f\n", (q3 - q1) / 2
 			}'
@@ -266,7 +283,7 @@ wall_report() {
 		else
 			wr_mark="(1.02 for the default)"
 		fi
-		printf '%-13s %-9s %7.0f %7.0f %7.0f %7.4f +-%6.4f %7.4f  %s\n' \
+		printf '%-13s %-9s %7.0f %7.0f %7.0f %7.4f +-%6s %7.4f  %s\n' \
 			"$2" "$(config_name "$wr_v")" "$wr_bare" "$wr_native" "$wr_tk" "$wr_rn" "$wr_sp" "$wr_rb" "$wr_mark"
 	done
 }
@@ -286,10 +303,6 @@ echo "   same-process: socket, connect, accept, close, close; +- is half the int
 echo "   range of the per-round tk/native ratios; load average now: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
 
 ## ------------------------------------------------------------ instructions
-have_valgrind=
-if valgrind --tool=callgrind --callgrind-out-file=/dev/null true >/dev/null 2>&1; then
-	have_valgrind=yes
-fi
 
 # cg_run VARIANT OUT N CONNLOOP-ARGS...
 cg_run() {
@@ -400,33 +413,24 @@ cg_report() {
 
 echo
 echo "== User-space instructions per connection (callgrind Ir; (Ir($cg_n2) - Ir($cg_n1)) / $((cg_n2 - cg_n1)) connections)"
-if [ -n "$have_valgrind" ]; then
-	start_listener
-	cg_case client tcp "$port"
-	cg_case opts tcp-opts "$port"
-	stop_server
-	cg_case local local
-	printf '%-13s %-9s %9s %9s %9s %9s  %s\n' case config bare native tcpkeep "added" target
-	cg_report client client-only
-	cg_report opts client+opts
-	cg_report local same-process
-	echo "   client+opts: client-only with TCP_NODELAY and SO_LINGER set before connect()"
-	for cw_case in client opts local; do
-		for cw_v in tcpkeep rules; do
-			echo "   where $(config_name "$cw_v") differs from native, $cw_case, per connection (function, object):"
-			cg_where "$cw_case" "$cw_v"
-		done
+start_listener
+cg_case client tcp "$port"
+cg_case opts tcp-opts "$port"
+stop_server
+cg_case local local
+printf '%-13s %-9s %9s %9s %9s %9s  %s\n' case config bare native tcpkeep "added" target
+cg_report client client-only
+cg_report opts client+opts
+cg_report local same-process
+echo "   client+opts: client-only with TCP_NODELAY and SO_LINGER set before connect()"
+for cw_case in client opts local; do
+	for cw_v in tcpkeep rules; do
+		echo "   where $(config_name "$cw_v") differs from native, $cw_case, per connection (function, object):"
+		cg_where "$cw_case" "$cw_v"
 	done
-else
-	echo "   skipped: valgrind --tool=callgrind does not run here"
-fi
+done
 
 ## ------------------------------------------------------------ system calls
-have_strace=
-if strace -f -c -o /dev/null true >/dev/null 2>&1; then
-	have_strace=yes
-fi
-
 # sc_counts FILE: "syscall<TAB>calls" from a strace -c summary.
 sc_counts() {
 	awk '$NF != "total" && NF >= 5 && $4 ~ /^[0-9]+$/ { printf "%s\t%s\n", $NF, $4 }' "$1"
@@ -518,33 +522,29 @@ sc_report() {
 
 echo
 echo "== System calls per connection (strace -f -c; difference of $sc_n1 and $sc_n2 connections)"
-if [ -n "$have_strace" ]; then
-	start_listener
-	sc_case out client "$variants" tcp "$port"
-	stop_server
-	sc_case accepted server "$variants"
-	sc_case udp client "bare tcpkeep rules" udp
-	rm -f "$tmp/unix.sock"
-	"$connloop" -n 0 serve-unix "$tmp/unix.sock" &
-	server_pid=$!
-	# a socket has no size: wait until it exists
-	sw=0
-	while [ ! -S "$tmp/unix.sock" ] && [ "$sw" -lt 100 ]; do
-		sw=$((sw + 1))
-		short_sleep
-	done
-	sc_case unix client "bare tcpkeep rules" unix "$tmp/unix.sock"
-	stop_server
-	printf '%-13s %-9s %7s %7s %8s %7s  %s\n' kind config bare native tcpkeep extra "target (extra = tcpkeep - bare)"
-	sc_report out "outgoing TCP" "<= 4 options + 1:" 5 "$variants"
-	sc_report accepted "accepted TCP" "= 0:" 0 "$variants"
-	sc_report udp "UDP" "= 0:" 0 "bare tcpkeep rules"
-	sc_report unix "Unix stream" "= 0:" 0 "bare tcpkeep rules"
-	echo "   outgoing: socket, connect, close; accepted: accept, read (EOF), close on a listener"
-	echo "   the library saw created; UDP: socket, connect, close; Unix: socket, connect, close"
-else
-	echo "   skipped: strace does not run here (ptrace not permitted?)"
-fi
+start_listener
+sc_case out client "$variants" tcp "$port"
+stop_server
+sc_case accepted server "$variants"
+sc_case udp client "bare tcpkeep rules" udp
+rm -f "$tmp/unix.sock"
+"$connloop" -n 0 serve-unix "$tmp/unix.sock" &
+server_pid=$!
+# a socket has no size: wait until it exists
+sw=0
+while [ ! -S "$tmp/unix.sock" ] && [ "$sw" -lt 100 ]; do
+	sw=$((sw + 1))
+	short_sleep
+done
+sc_case unix client "bare tcpkeep rules" unix "$tmp/unix.sock"
+stop_server
+printf '%-13s %-9s %7s %7s %8s %7s  %s\n' kind config bare native tcpkeep extra "target (extra = tcpkeep - bare)"
+sc_report out "outgoing TCP" "<= 4 options + 1:" 5 "$variants"
+sc_report accepted "accepted TCP" "= 0:" 0 "$variants"
+sc_report udp "UDP" "= 0:" 0 "bare tcpkeep rules"
+sc_report unix "Unix stream" "= 0:" 0 "bare tcpkeep rules"
+echo "   outgoing: socket, connect, close; accepted: accept, read (EOF), close on a listener"
+echo "   the library saw created; UDP: socket, connect, close; Unix: socket, connect, close"
 
 ## ------------------------------------------------------------ start-up
 echo
@@ -579,8 +579,7 @@ kb_added() {
 	awk -v t="$1" -v b="$2" 'BEGIN { if (t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }'
 }
 printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' config Ir added "over .so" target "HWM kB" added "dirty" added
-su_base_ir=nan
-[ -n "$have_valgrind" ] && su_base_ir=$(su_ir bare)
+su_base_ir=$(su_ir bare)
 su_base_rss=$(su_rss bare hwm)
 su_base_dirty=$(su_rss bare dirty)
 printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base_ir" - - - "$su_base_rss" - "$su_base_dirty" -
@@ -596,8 +595,7 @@ for su_v in $su_variants; do
 	tcpkeep) su_label="tcpkeep, DEBUG=0" ;;
 	rules) su_label="tcpkeep, 32 rules" ;;
 	esac
-	su_tk=nan
-	[ -n "$have_valgrind" ] && su_tk=$(su_ir "$su_v")
+	su_tk=$(su_ir "$su_v")
 	su_added=$(awk -v t="$su_tk" -v b="$su_base_ir" 'BEGIN { if (t == "nan" || b == "nan") print "nan"; else printf "%+d\n", t - b }')
 	[ "$su_v" = empty ] && su_floor_ir=$su_tk
 	su_over=$(awk -v t="$su_tk" -v b="$su_floor_ir" -v v="$su_v" 'BEGIN { if (v == "empty" || t == "nan" || b == "nan") print "-"; else printf "%+d\n", t - b }')
@@ -608,12 +606,10 @@ for su_v in $su_variants; do
 		"$su_r" "$(kb_added "$su_r" "$su_base_rss")" \
 		"$su_d" "$(kb_added "$su_d" "$su_base_dirty")"
 done
-if [ -n "$have_valgrind" ]; then
-	echo "   where the start-up instructions go, tcpkeep with no variables minus without (function, object):"
-	fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
-	echo "   and what 32 rules add to DEBUG=0 alone:"
-	fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
-fi
+echo "   where the start-up instructions go, tcpkeep with no variables minus without (function, object):"
+fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+echo "   and what 32 rules add to DEBUG=0 alone:"
+fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
 
 ## ------------------------------------------------------------ --status
 # tcpkeep --status on a busy host: 100 processes (bench/holdconns), each
@@ -691,3 +687,6 @@ fi
 
 echo
 echo "targets: $(grep -c PASS "$tmp/verdicts") PASS, $(grep -c OVER "$tmp/verdicts") OVER (the benchmark never fails on them)"
+# A figure that could not be computed is a failed measurement, not a pass.
+unmeasured=$(grep -c 'n/a' "$tmp/verdicts")
+[ "$unmeasured" -eq 0 ] || die "$unmeasured figures could not be measured (n/a above)"

@@ -257,10 +257,11 @@ wire_since() {
 	awk -v b="$wire_b" -v u="$wire_up" 'BEGIN { printf "%.2f", u - b }'
 }
 
-# wire_within VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals).
+# wire_within VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals, a sign allowed:
+# one process's "sent" can be read after the other's "arrived").
 wire_within() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { exit !(v ~ /^[0-9]+(\.[0-9]+)?$/ && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'
+		'BEGIN { exit !(v ~ /^-?[0-9]+(\.[0-9]+)?$/ && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'
 }
 
 # wire_report SCENARIO OUTCOME MEASURED THEORETICAL: one table row, as a
