@@ -8,6 +8,9 @@
  *                  in this process (created once, before the loop)
  *   tcp PORT       socket, connect to 127.0.0.1:PORT, close: client only,
  *                  the listener is another process (serve-tcp)
+ *   tcp-opts PORT  the same with two options tcpkeep does not manage set
+ *                  before connect(): TCP_NODELAY on and SO_LINGER off (a
+ *                  no-op value), as many clients do
  *   udp            socket(SOCK_DGRAM), connect to 127.0.0.1:9, close
  *   unix PATH      socket(AF_UNIX, SOCK_STREAM), connect to PATH, close
  *   serve-tcp FILE listen on 127.0.0.1 port 0, write the port to FILE,
@@ -56,7 +59,7 @@ static void die(const char *what)
 static void usage(void)
 {
 	fputs("usage: connloop [-o bare|native] [-n COUNT] [-w WARMUP] "
-	      "local | tcp PORT | udp | unix PATH | serve-tcp PORTFILE | "
+	      "local | tcp PORT | tcp-opts PORT | udp | unix PATH | serve-tcp PORTFILE | "
 	      "serve-unix PATH | rss\n", stderr);
 	exit(2);
 }
@@ -180,6 +183,23 @@ static void one_tcp(void)
 	if (c < 0)
 		die("socket");
 	set_native(c);
+	if (connect(c, (struct sockaddr *)&tcp_peer, sizeof tcp_peer) != 0)
+		die("connect");
+	close(c);
+}
+
+static void one_tcp_opts(void)
+{
+	static const int on = 1;
+	static const struct linger lg = { 0, 0 };
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (c < 0)
+		die("socket");
+	set_native(c);
+	if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0 ||
+	    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+		die("setsockopt");
 	if (connect(c, (struct sockaddr *)&tcp_peer, sizeof tcp_peer) != 0)
 		die("connect");
 	close(c);
@@ -335,6 +355,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "tcp") == 0 && optind + 1 == argc) {
 		tcp_peer = loopback((unsigned short)parse_ulong(argv[optind], 65535));
 		run_loop(one_tcp, count, warmup);
+	} else if (strcmp(mode, "tcp-opts") == 0 && optind + 1 == argc) {
+		tcp_peer = loopback((unsigned short)parse_ulong(argv[optind], 65535));
+		run_loop(one_tcp_opts, count, warmup);
 	} else if (strcmp(mode, "udp") == 0 && optind == argc) {
 		tcp_peer = loopback(9);
 		run_loop(one_udp, count, warmup);

@@ -32,13 +32,10 @@ static void die(const char *what)
 
 static void show(const char *label, int fd)
 {
-	printf("%d %s keepalive=%d idle=%d intvl=%d cnt=%d user_timeout=%d\n",
-	       (int)(8 * sizeof(void *)), label,
-	       sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	char line[128];
+
+	sockopt_line(fd, line, sizeof line);
+	printf("%d %s %s\n", (int)(8 * sizeof(void *)), label, line);
 	fflush(stdout);
 }
 

@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 
 __attribute__((visibility("default"))) unsigned long tk_test_calls;
+/* setsockopt() alone: whether a program's call reached the kernel, apart
+ * from what tcpkeep asks (getsockopt) to decide. */
+__attribute__((visibility("default"))) unsigned long tk_test_set_calls;
 
 /* The pointer is stored and read atomically: threads race to the first
  * call (ThreadSanitizer reported the plain version). */
@@ -26,6 +29,7 @@ int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
 	NEXT(setsockopt);
 	__atomic_fetch_add(&tk_test_calls, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&tk_test_set_calls, 1, __ATOMIC_SEQ_CST);
 	return fn_setsockopt(fd, level, name, value, len);
 }
 

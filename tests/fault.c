@@ -30,29 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sockopt.h"
-
-static int want_idle = -1, want_intvl = -1, want_cnt = -1;
-
-
-/* 1: configured as asked, 0: keepalive off, -1: anything else. */
-static int state_of(int fd)
-{
-	int ka = sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE);
-
-	if (ka == 0)
-		return 0;
-	if (ka == 1 && sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE) == want_idle &&
-	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL) == want_intvl &&
-	    sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT) == want_cnt)
-		return 1;
-	return -1;
-}
-
-static const char *word(int state)
-{
-	return state == 1 ? "ok" : state == 0 ? "off" : "wrong";
-}
+#include "judge.h"
 
 static void die(const char *what)
 {
@@ -62,15 +40,9 @@ static void die(const char *what)
 
 static int tcp_listener(struct sockaddr_in *addr)
 {
-	socklen_t len = sizeof *addr;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = loopback_listener(addr, 128);
 
-	memset(addr, 0, sizeof *addr);
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 ||
-	    listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) < 0)
+	if (fd < 0)
 		die("listener");
 	return fd;
 }
@@ -483,15 +455,9 @@ static int cmd_reuse(void)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	const char *v;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((v = getenv("TCPKEEP_IDLE")) != NULL)
-		want_idle = atoi(v);
-	if ((v = getenv("TCPKEEP_INTVL")) != NULL)
-		want_intvl = atoi(v);
-	if ((v = getenv("TCPKEEP_CNT")) != NULL)
-		want_cnt = atoi(v);
+	judge_read_env();
 	if (strcmp(cmd, "fork-storm") == 0 && argc > 2)
 		return cmd_fork_storm(atoi(argv[2]));
 	if (strcmp(cmd, "vfork-exec") == 0 && argc > 2) {

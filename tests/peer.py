@@ -25,7 +25,7 @@ kernel says about both ends.  It knows nothing of tcpkeep.
         --listener NAME=V  setsockopt() on the listener before listen()
       each prints "LABEL-set WHERE NAME=V ret=R" (R 0, or -1 and the errno
       name; with the counting library of tests/counter.c preloaded, then
-      "calls=N", the socket-option calls that reached it) and the option
+      "calls=N", the setsockopt() calls that reached it) and the option
       read back as "LABEL-get WHERE NAME=VALUE".
       NAME: keepalive idle intvl cnt user_timeout nodelay rcvbuf.
 """
@@ -61,10 +61,11 @@ def show(label, sock):
 
 
 def counted_calls():
-    """The counting library's total (tests/counter.c), None without it."""
+    """The counting library's setsockopt() total (tests/counter.c), None
+    without it."""
     try:
         import ctypes
-        return ctypes.c_ulong.in_dll(ctypes.CDLL(None), "tk_test_calls")
+        return ctypes.c_ulong.in_dll(ctypes.CDLL(None), "tk_test_set_calls")
     except (ImportError, OSError, ValueError):
         return None
 

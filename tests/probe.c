@@ -29,12 +29,10 @@
 
 static void show(const char *label, int fd)
 {
-	printf("%s keepalive=%d idle=%d intvl=%d cnt=%d user_timeout=%d\n",
-	       label, sockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT),
-	       sockopt_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	char line[128];
+
+	sockopt_line(fd, line, sizeof line);
+	printf("%s %s\n", label, line);
 }
 
 /* The counting library's total, or -1 when it is not loaded. */

@@ -10,6 +10,7 @@
 #include "real.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@ static any_fn resolve(const char *name, any_fn own_hook)
 	return fn;
 }
 
-#define BIND(name) \
+#define BIND(name, ret, args) \
 	tk_##name##_fn tk_bind_##name(void) \
 	{ \
 		tk_##name##_fn fn = (tk_##name##_fn)resolve(#name, \
@@ -44,21 +45,7 @@ static any_fn resolve(const char *name, any_fn own_hook)
 		__atomic_store_n(&tk_real_##name##_ptr, fn, __ATOMIC_RELEASE); \
 		return fn; \
 	}
-
-BIND(socket)
-BIND(connect)
-BIND(accept)
-BIND(setsockopt)
-
-#if HAVE_ACCEPT4
-BIND(accept4)
-#else
-/* Never called: without accept4 in libc there is no hook for it. */
-tk_accept4_fn tk_bind_accept4(void)
-{
-	abort();
-}
-#endif
+TK_REAL_ALL(BIND)
 
 /* The stand-ins the pointers start at. */
 static int first_socket(int domain, int type, int protocol)
@@ -76,11 +63,13 @@ static int first_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	return tk_bind_accept()(fd, addr, len);
 }
 
+#if HAVE_ACCEPT4
 static int first_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			 int flags)
 {
 	return tk_bind_accept4()(fd, addr, len, flags);
 }
+#endif
 
 static int first_setsockopt(int fd, int level, int name, const void *value,
 			    socklen_t len)
@@ -88,24 +77,80 @@ static int first_setsockopt(int fd, int level, int name, const void *value,
 	return tk_bind_setsockopt()(fd, level, name, value, len);
 }
 
-tk_socket_fn tk_real_socket_ptr = first_socket;
-tk_connect_fn tk_real_connect_ptr = first_connect;
-tk_accept_fn tk_real_accept_ptr = first_accept;
-tk_accept4_fn tk_real_accept4_ptr = first_accept4;
-tk_setsockopt_fn tk_real_setsockopt_ptr = first_setsockopt;
+static int first_close(int fd)
+{
+	return tk_bind_close()(fd);
+}
+
+static int first_dup(int fd)
+{
+	return tk_bind_dup()(fd);
+}
+
+static int first_dup2(int fd, int to)
+{
+	return tk_bind_dup2()(fd, to);
+}
+
+#define FIRST_FCNTL(name) \
+	static int first_##name(int fd, int cmd, ...) \
+	{ \
+		void *arg; \
+		\
+		TK_FCNTL_ARG(cmd, arg); \
+		return tk_bind_##name()(fd, cmd, arg); \
+	}
+FIRST_FCNTL(fcntl)
+#ifdef HAVE_FCNTL64
+FIRST_FCNTL(fcntl64)
+#endif
+
+static ssize_t first_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return tk_bind_recvmsg()(fd, msg, flags);
+}
+
+static ssize_t first_sendto(int fd, const void *buf, size_t n, int flags,
+			    const struct sockaddr *addr, socklen_t len)
+{
+	return tk_bind_sendto()(fd, buf, n, flags, addr, len);
+}
+
+static ssize_t first_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return tk_bind_sendmsg()(fd, msg, flags);
+}
+
+#ifdef HAVE_DUP3
+static int first_dup3(int fd, int to, int flags)
+{
+	return tk_bind_dup3()(fd, to, flags);
+}
+#endif
+
+#ifdef HAVE_CLOSE_RANGE
+static int first_close_range(unsigned first, unsigned last, int flags)
+{
+	return tk_bind_close_range()(first, last, flags);
+}
+#endif
+
+#ifdef HAVE_CLOSEFROM
+static void first_closefrom(int fd)
+{
+	tk_bind_closefrom()(fd);
+}
+#endif
+
+#define START(name, ret, args) \
+	tk_##name##_fn tk_real_##name##_ptr = first_##name;
+TK_REAL_ALL(START)
+
+#define BIND_NOW(name, ret, args) \
+	if (TK_REAL(name) == first_##name) \
+		(void)tk_bind_##name();
 
 void tk_real_bind_all(void)
 {
-	if (TK_REAL(socket) == first_socket)
-		(void)tk_bind_socket();
-	if (TK_REAL(connect) == first_connect)
-		(void)tk_bind_connect();
-	if (TK_REAL(accept) == first_accept)
-		(void)tk_bind_accept();
-#if HAVE_ACCEPT4
-	if (TK_REAL(accept4) == first_accept4)
-		(void)tk_bind_accept4();
-#endif
-	if (TK_REAL(setsockopt) == first_setsockopt)
-		(void)tk_bind_setsockopt();
+	TK_REAL_AT_LOAD(BIND_NOW)
 }

@@ -6,31 +6,78 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "export.h"
 
-typedef int (*tk_socket_fn)(int, int, int);
-typedef int (*tk_connect_fn)(int, const struct sockaddr *, socklen_t);
-typedef int (*tk_accept_fn)(int, struct sockaddr *, socklen_t *);
-typedef int (*tk_accept4_fn)(int, struct sockaddr *, socklen_t *, int);
-typedef int (*tk_setsockopt_fn)(int, int, int, const void *, socklen_t);
+/* One line per interposed function: its name and its type.  LAZY ones
+ * are bound at their first call instead of at load (see real.c). */
+#define TK_REAL_EAGER(X) \
+	X(socket, int, (int, int, int)) \
+	X(connect, int, (int, const struct sockaddr *, socklen_t)) \
+	X(accept, int, (int, struct sockaddr *, socklen_t *)) \
+	X(setsockopt, int, (int, int, int, const void *, socklen_t)) \
+	X(close, int, (int)) \
+	X(dup, int, (int)) \
+	X(dup2, int, (int, int)) \
+	X(fcntl, int, (int, int, ...)) \
+	X(recvmsg, ssize_t, (int, struct msghdr *, int)) \
+	X(sendto, ssize_t, (int, const void *, size_t, int, \
+			    const struct sockaddr *, socklen_t)) \
+	X(sendmsg, ssize_t, (int, const struct msghdr *, int))
 
-/* Each starts out pointing at a stand-in in real.c that binds the pointer
- * and then makes the call: a hook that runs before our constructor (from
- * another library's constructor) still reaches the real function, and the
- * hooks call through the pointer without testing it first.  The
- * constructor binds them all. */
-extern TCPKEEP_HIDDEN tk_socket_fn tk_real_socket_ptr;
-extern TCPKEEP_HIDDEN tk_connect_fn tk_real_connect_ptr;
-extern TCPKEEP_HIDDEN tk_accept_fn tk_real_accept_ptr;
-extern TCPKEEP_HIDDEN tk_accept4_fn tk_real_accept4_ptr;
-extern TCPKEEP_HIDDEN tk_setsockopt_fn tk_real_setsockopt_ptr;
+#if HAVE_ACCEPT4
+# define TK_REAL_ACCEPT4(X) \
+	X(accept4, int, (int, struct sockaddr *, socklen_t *, int))
+#else
+# define TK_REAL_ACCEPT4(X)
+#endif
+#ifdef HAVE_FCNTL64
+# define TK_REAL_FCNTL64(X) X(fcntl64, int, (int, int, ...))
+#else
+# define TK_REAL_FCNTL64(X)
+#endif
+#ifdef HAVE_DUP3
+# define TK_REAL_DUP3(X) X(dup3, int, (int, int, int))
+#else
+# define TK_REAL_DUP3(X)
+#endif
+#ifdef HAVE_CLOSE_RANGE
+# define TK_REAL_CLOSE_RANGE(X) \
+	X(close_range, int, (unsigned, unsigned, int))
+#else
+# define TK_REAL_CLOSE_RANGE(X)
+#endif
+#ifdef HAVE_CLOSEFROM
+# define TK_REAL_CLOSEFROM(X) X(closefrom, void, (int))
+#else
+# define TK_REAL_CLOSEFROM(X)
+#endif
 
-TCPKEEP_HIDDEN tk_socket_fn tk_bind_socket(void);
-TCPKEEP_HIDDEN tk_connect_fn tk_bind_connect(void);
-TCPKEEP_HIDDEN tk_accept_fn tk_bind_accept(void);
-TCPKEEP_HIDDEN tk_accept4_fn tk_bind_accept4(void);
-TCPKEEP_HIDDEN tk_setsockopt_fn tk_bind_setsockopt(void);
+/* Bound by the constructor: the calls POSIX allows in a signal handler
+ * (and their large-file twins), where dlsym() must never run. */
+#define TK_REAL_AT_LOAD(X) \
+	TK_REAL_EAGER(X) TK_REAL_ACCEPT4(X) TK_REAL_FCNTL64(X)
+/* Bound at their first call: none of them is async-signal-safe, and
+ * binding each at load costs about a thousand instructions at every
+ * start. */
+#define TK_REAL_LAZY(X) \
+	TK_REAL_DUP3(X) TK_REAL_CLOSE_RANGE(X) TK_REAL_CLOSEFROM(X)
+#define TK_REAL_ALL(X) TK_REAL_AT_LOAD(X) TK_REAL_LAZY(X)
+
+/* Each pointer starts out at a stand-in in real.c that binds it and then
+ * makes the call: a hook that runs before our constructor (from another
+ * library's constructor) still reaches the real function, and the hooks
+ * call through the pointer without testing it first.  Our own hooks are
+ * declared by their internal names, so the binder can tell when dlsym
+ * handed back the hook itself. */
+#define TK_REAL_DECLARE(name, ret, args) \
+	typedef ret (*tk_##name##_fn) args; \
+	extern TCPKEEP_HIDDEN tk_##name##_fn tk_real_##name##_ptr; \
+	TCPKEEP_HIDDEN tk_##name##_fn tk_bind_##name(void); \
+	ret tk_hook_##name args;
+TK_REAL_ALL(TK_REAL_DECLARE)
+#undef TK_REAL_DECLARE
 
 /* The binders store with __atomic_store_n from any thread, so the hooks
  * read with a relaxed atomic load: no data race for the compiler to
@@ -57,11 +104,13 @@ static inline int tk_real_accept(int fd, struct sockaddr *addr,
 	return TK_REAL(accept)(fd, addr, len);
 }
 
+#if HAVE_ACCEPT4
 static inline int tk_real_accept4(int fd, struct sockaddr *addr,
 				  socklen_t *len, int flags)
 {
 	return TK_REAL(accept4)(fd, addr, len, flags);
 }
+#endif
 
 static inline int tk_real_setsockopt(int fd, int level, int name,
 				     const void *value, socklen_t len)
@@ -69,16 +118,19 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 	return TK_REAL(setsockopt)(fd, level, name, value, len);
 }
 
-/* Resolves every pointer now, from the constructor. */
-TCPKEEP_HIDDEN void tk_real_bind_all(void);
+/* fcntl()'s third argument is an int, a long or a pointer, or absent: it
+ * is read and passed on as the widest of them, the way the C libraries
+ * read it.  For the fcntl hooks and their stand-ins; needs <stdarg.h>. */
+#define TK_FCNTL_ARG(cmd, arg) \
+	do { \
+		va_list tk_ap_; \
+		\
+		va_start(tk_ap_, cmd); \
+		(arg) = va_arg(tk_ap_, void *); \
+		va_end(tk_ap_); \
+	} while (0)
 
-/* Our own hooks, by their internal names, so the binder can tell when
- * dlsym handed back the hook itself. */
-int tk_hook_socket(int domain, int type, int protocol);
-int tk_hook_connect(int fd, const struct sockaddr *addr, socklen_t len);
-int tk_hook_accept(int fd, struct sockaddr *addr, socklen_t *len);
-int tk_hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
-int tk_hook_setsockopt(int fd, int level, int name, const void *value,
-		       socklen_t len);
+/* Resolves every TK_REAL_AT_LOAD pointer now, from the constructor. */
+TCPKEEP_HIDDEN void tk_real_bind_all(void);
 
 #endif
