@@ -8,6 +8,8 @@
 #   root.sh layer NAME SCRIPT make sure the cached layer NAME exists: SCRIPT
 #                             (sh, in the chroot) run once over the base,
 #                             what it changed kept as an overlay layer
+#                             (a changed SCRIPT makes a new one; the path
+#                             on stdout)
 #   root.sh run LOWER UPPER SHARE SCRIPT
 #                             run SCRIPT (sh -c, in the chroot, cwd /) over
 #                             LOWER (overlayfs lowerdir: colon-separated,
@@ -40,7 +42,9 @@ inner() {
 	mkdir -p "$upper" "$work" "$merged" || exit 99
 	mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" \
 		"$merged" || die "cannot mount the overlay"
+	# /sys with the host's cgroup and BPF file systems: eBPF mode runs here.
 	if ! { mount -t proc proc "$merged/proc" &&
+		mount --rbind /sys "$merged/sys" &&
 		mount --rbind /dev "$merged/dev" &&
 		mount -t tmpfs -o mode=755 tmpfs "$merged/run" &&
 		mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp"; }; then
@@ -80,8 +84,9 @@ make_base() {
 }
 
 make_layer() {
-	# make_layer NAME SCRIPT
-	layer=$cache/layer-$1
+	# make_layer NAME SCRIPT: cached under NAME and a checksum of SCRIPT,
+	# so that a changed script makes a new layer.
+	layer=$cache/layer-$1-$(printf '%s' "$2" | cksum | cut -d ' ' -f 1)
 	[ -f "$layer.done" ] && return 0
 	make_base
 	rm -rf "$layer.tmp" "$layer.tmp.work" "$layer.tmp.merged"
@@ -112,7 +117,7 @@ base)
 layer)
 	[ $# -eq 3 ] || die "usage: root.sh layer NAME SCRIPT"
 	lock
-	make_layer "$2" "$3" && echo "$cache/layer-$2"
+	make_layer "$2" "$3" && echo "$layer"
 	;;
 run)
 	[ $# -eq 5 ] || die "usage: root.sh run LOWER UPPER SHARE SCRIPT"
