@@ -54,12 +54,7 @@ bpf_init() {
 	[ -n "$bpf_v2" ] || skip_all "no cgroup v2 hierarchy"
 	bpf_own=$bpf_v2$(sed -n 's/^0:://p' /proc/self/cgroup)
 	bpf_own=${bpf_own%/}
-	# Through the wrapper once it knows --bpf, as users run it.
-	if tcpkeep --help 2>/dev/null | grep -q -- '--bpf'; then
-		bpf_via="tcpkeep --bpf --"
-	else
-		bpf_via="tcpkeep-bpf run --"
-	fi
+	bpf_via=$(wire_bpf_via)
 	diag "eBPF mode through: $bpf_via"
 }
 
