@@ -288,7 +288,7 @@ step_lint() {
 	#   redundantAssignment in src/preload/real.c  "ignored = write(...)" three
 	#       times on purpose: the results are unusable right before
 	#       abort(), and glibc marks write() warn_unused_result;
-	#   knownConditionTrueFalse in src/tcpkeep-helper.c, unreadVariable in
+	#   knownConditionTrueFalse in src/cli/check.c, unreadVariable in
 	#       src/hooks.c  cppcheck does not see SYS_socket or SO_DOMAIN
 	#       from the system headers and judges the #else branch;
 	#   variableScope  the house style declares variables at the top of a
@@ -298,7 +298,7 @@ step_lint() {
 		-I "$top/src/common" -I "$top/src/preload" -I "$b" \
 		--suppress=missingIncludeSystem \
 		--suppress=redundantAssignment:"$top/src/preload/real.c" \
-		--suppress=knownConditionTrueFalse:"$top/src/cli/tcpkeep-helper.c" \
+		--suppress=knownConditionTrueFalse:"$top/src/cli/check.c" \
 		--suppress=unreadVariable:"$top/src/preload/hooks.c" \
 		--suppress=variableScope \
 		"$top/src" || status=1

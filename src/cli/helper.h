@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* tcpkeep-helper: what the files of the helper share (see helper.c). */
+#ifndef TCPKEEP_HELPER_H
+#define TCPKEEP_HELPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EXIT_USAGE 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* The name every message starts with. */
+extern const char me[];
+
+/* validate.c: the TCPKEEP_* values judged by the library's loader.
+ * CHECKS are VAR:OPTION words; with ENVIRONMENT, every other TCPKEEP_
+ * variable of the environment too.  0, or -1 after one line on stderr. */
+const char *shown(const char *value, char *buf, size_t len);
+int validate_checks(int count, char *const *checks, bool environment);
+/* What VAR accepts, worded for messages. */
+const char *accepted_for(const char *var);
+
+/* run.c: COMMAND found the way execvp(3) finds it, and the path printed
+ * for the wrapper's exec (0, or 1 when stdout fails). */
+int resolve_command(const char *name, char *path_out, size_t len);
+int print_exec_path(const char *path);
+
+/* elf.c: what LD_PRELOAD cannot reach (static, Go, set-ID, capabilities). */
+void warn_unreachable(const char *name, const char *path);
+
+/* printenv.c: export lines for eval. */
+int print_env(const char *preload);
+
+/* check.c: a loopback connection, the options read back from the kernel. */
+int check(const char *library);
+
+#endif
