@@ -23,7 +23,7 @@ bpf_attached=
 bpf_cleanup() {
 	wire_cleanup
 	for bpf_cg in $bpf_attached; do
-		tcpkeep-bpf detach "$bpf_cg" >/dev/null 2>&1
+		tcpkeep --cgroup "$bpf_cg" --detach >/dev/null 2>&1
 	done
 	for bpf_cg in $bpf_cgroups; do
 		# Only the test's own processes can be in its cgroups.
@@ -43,7 +43,7 @@ bpf_init() {
 	[ "$(id -u)" -eq 0 ] || skip_all "eBPF mode needs root (CAP_BPF and CAP_NET_ADMIN)"
 	command -v tcpkeep-bpf >/dev/null 2>&1 ||
 		skip_all "tcpkeep-bpf is not built (configure found no clang -target bpf, libbpf or bpftool)"
-	bpf_probe=$(tcpkeep-bpf check 2>&1)
+	bpf_probe=$(tcpkeep --bpf --check 2>&1)
 	[ $? -eq 125 ] && skip_all "$(echo "$bpf_probe" | tail -n 1)"
 	wire_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tkbpf.XXXXXX") || exit 99
 	trap 'bpf_cleanup' EXIT
@@ -54,8 +54,7 @@ bpf_init() {
 	[ -n "$bpf_v2" ] || skip_all "no cgroup v2 hierarchy"
 	bpf_own=$bpf_v2$(sed -n 's/^0:://p' /proc/self/cgroup)
 	bpf_own=${bpf_own%/}
-	bpf_via=$(wire_bpf_via)
-	diag "eBPF mode through: $bpf_via"
+	bpf_via="tcpkeep --bpf --"
 }
 
 # bpf_start NAME ENV COMMAND...: COMMAND in eBPF mode with the env(1)

@@ -292,24 +292,14 @@ wire_finish() {
 # ------------------------------------------------------------ eBPF mode
 # The scenarios' eBPF-mode rows (tests/wire-bpf-*.test) and tests/bpf-*.tap.
 
-# wire_bpf_via: how eBPF mode is started: through the wrapper once it
-# knows --bpf, as users run it, else tcpkeep-bpf itself.
-wire_bpf_via() {
-	if tcpkeep --help 2>/dev/null | grep -q -- '--bpf'; then
-		echo "tcpkeep --bpf --"
-	else
-		echo "tcpkeep-bpf run --"
-	fi
-}
-
 # wire_bpf_init: skip (77) unless eBPF mode works here; sets WIRE_BPF,
 # the words that start a command in eBPF mode.
 wire_bpf_init() {
 	command -v tcpkeep-bpf >/dev/null 2>&1 ||
 		wire_skip "tcpkeep-bpf is not built (configure found no clang -target bpf, libbpf or bpftool)"
-	wire_bpf_out=$(tcpkeep-bpf check 2>&1)
+	wire_bpf_out=$(tcpkeep --bpf --check 2>&1)
 	[ $? -eq 125 ] && wire_skip "$(echo "$wire_bpf_out" | tail -n 1)"
-	WIRE_BPF=$(wire_bpf_via)
+	WIRE_BPF="tcpkeep --bpf --"
 }
 
 # wire_bpf_peer NS NAME ENV PROGRAM ARGS...: PROGRAM in eBPF mode inside
