@@ -135,10 +135,14 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 			return 1;
 	}
 
+	/* A mark exists when the program set one of the options (or its
+	 * listener did).  Only force mode needs one on every connection:
+	 * tcpkeep_sockopt then knows which connections hold our values.
+	 * Without it nothing is allocated per connection. */
 	sk = skops->sk;
 	if (sk) {
 		mark = bpf_sk_storage_get(&tk_marks, sk, 0,
-					  BPF_SK_STORAGE_GET_F_CREATE);
+					  tk_cfg.force ? BPF_SK_STORAGE_GET_F_CREATE : 0);
 		if (mark) {
 			if (mark->applied)
 				return 1;	/* at most once per socket */
