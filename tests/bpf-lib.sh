@@ -103,3 +103,17 @@ bpf_values() {
 bpf_cgroup_of() {
 	echo "$bpf_v2$(sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null)"
 }
+
+# bpf_ka_within SS-LINE SECONDS: the line has a keepalive timer due within
+# SECONDS (ss prints 16sec, 1min20sec, or ms below a second).
+bpf_ka_within() {
+	echo "$1" | awk -v max="$2" '{
+		i = index($0, "timer:(keepalive,")
+		if (!i) exit 1
+		v = substr($0, i + 17); sub(/,.*/, "", v)
+		if (v ~ /min/) exit 1
+		if (v ~ /ms$/) exit 0
+		sub(/sec$/, "", v)
+		exit !(v + 0 <= max + 0)
+	}'
+}

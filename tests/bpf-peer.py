@@ -9,6 +9,9 @@
   bpf-peer.py connect HOST PORT
       Connect through an AF_INET6 socket (HOST may be ::ffff:127.0.0.1),
       print "connected fd=N", wait until killed.
+  bpf-peer.py connect-mptcp HOST PORT
+      The same through an MPTCP socket (AF_INET, IPPROTO_MPTCP); prints
+      "unsupported" and exits 0 when the kernel has no MPTCP.
   bpf-peer.py peek PID FD
       Duplicate descriptor FD of process PID with pidfd_getfd(2) and print
       what the kernel holds for it:
@@ -72,8 +75,15 @@ def serve(args):
         emit("accepted fd=%d port=%d" % (conn.fileno(), conn.getpeername()[1]))
 
 
-def connect(host, port):
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+def connect(host, port, mptcp=False):
+    if mptcp:
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+        except OSError:
+            emit("unsupported")
+            return
+    else:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     sock.connect((host, port))
     emit("connected fd=%d" % sock.fileno())
     while True:
@@ -85,6 +95,8 @@ def main():
         serve(sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "connect":
         connect(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "connect-mptcp":
+        connect(sys.argv[2], int(sys.argv[3]), mptcp=True)
     elif len(sys.argv) == 4 and sys.argv[1] == "peek":
         peek(int(sys.argv[2]), int(sys.argv[3]))
     else:
