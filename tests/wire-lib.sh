@@ -276,6 +276,24 @@ wire_report() {
 	echo "WIRE|$1|$2|$3|$4|$wire_ratio"
 }
 
+# wire_check_etimedout NAME ROW-LABEL THEORY FIELD LATE: NAME's connection
+# must have ended with ETIMEDOUT between THEORY - 1 and THEORY + LATE
+# seconds, as the FIELD= of its error event counts them (t: since it
+# connected, tsend: since its send); one table row either way.
+wire_check_etimedout() {
+	wire_ce_errno=$(wire_event "$1" error errno)
+	wire_ce_t=$(wire_event "$1" error "$4")
+	if [ "$wire_ce_errno" != ETIMEDOUT ]; then
+		wire_fail "$2: expected ETIMEDOUT, got '${wire_ce_errno:-still blocked}'"
+		wire_report "$2" "FAIL ${wire_ce_errno:-blocked}" "${wire_ce_t:--}" "$3"
+	elif ! wire_within "$wire_ce_t" "$(($3 - 1))" "$(($3 + $5))"; then
+		wire_fail "$2: ETIMEDOUT after $wire_ce_t s, expected about $3 s"
+		wire_report "$2" "FAIL late ETIMEDOUT" "$wire_ce_t" "$3"
+	else
+		wire_report "$2" "ETIMEDOUT" "$wire_ce_t" "$3"
+	fi
+}
+
 # wire_finish: the test's exit status.
 wire_finish() {
 	if [ "$wire_failed" -ne 0 ]; then
