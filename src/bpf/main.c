@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -240,12 +241,17 @@ static int cmd_run(char **argv)
 	struct tk_config cfg;
 	struct transient t;
 	struct tk_bpf *bpf;
+	struct rlimit memlock;
 	int ready[2], status;
+	bool have_memlock;
 	pid_t child;
 
 	load_config(&cfg);
 	if (!cfg.enabled)
 		return exec_command(argv);
+	/* libbpf raises RLIMIT_MEMLOCK on kernels that charge BPF memory to
+	 * it (before 5.11); the command gets the caller's limit back. */
+	have_memlock = getrlimit(RLIMIT_MEMLOCK, &memlock) == 0;
 	if (find_cgroup_v2(mount, sizeof mount, own, sizeof own) < 0)
 		return EXIT_SETUP;
 	bpf = tk_bpf_load(&cfg);
@@ -298,6 +304,8 @@ static int cmd_run(char **argv)
 	if (cfg.debug)
 		tk_say("eBPF program attached to %s (cgroup %llu)", t.path,
 		       (unsigned long long)t.id);
+	if (have_memlock)
+		(void)setrlimit(RLIMIT_MEMLOCK, &memlock);
 	return exec_command(argv);
 }
 
