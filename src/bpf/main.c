@@ -169,6 +169,28 @@ static void drop_transient(struct transient *t, bool record)
 
 /* ------------------------------------------------------------ run */
 
+/* The caller's descriptors, which the command inherits: the watcher's
+ * own (links, programs, maps, the cgroup directory, the pipe) are all
+ * close-on-exec, the caller's that the command gets are not. */
+static void close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name), flags;
+
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		flags = fcntl(fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			close(fd);
+	}
+	closedir(d);
+}
+
 /* The watcher: outside the cgroup, in its own session, deaf to the
  * terminal's and a supervisor's signals; it ends when the cgroup is
  * empty (or when the command's process died before joining it). */
@@ -186,6 +208,7 @@ static void watch(struct tk_bpf *bpf, struct transient *t, int ready_fd)
 		signal(ignored[i], SIG_IGN);
 	/* Not holding the caller's pipes open: `x=$(tcpkeep --bpf -- cmd)`
 	 * ends when the command does. */
+	close_inherited();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
