@@ -130,6 +130,7 @@ static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 
 static bool debug;
 
+__attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
