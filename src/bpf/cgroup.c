@@ -383,6 +383,15 @@ static int read_record(const char *file, char *path, size_t pathlen,
 	return path[0] && mode[0] ? 0 : -1;
 }
 
+int tk_record_read(uint64_t id, char *path, size_t pathlen, char *mode,
+		   size_t modelen)
+{
+	char file[PATH_MAX];
+
+	record_path(file, sizeof file, id, "");
+	return read_record(file, path, pathlen, mode, modelen);
+}
+
 void tk_cleanup_leftovers(const char *own_dir)
 {
 	DIR *d = opendir(TK_RECORD_DIR);

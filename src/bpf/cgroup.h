@@ -59,6 +59,9 @@ struct tk_record {
 
 int tk_record_write(uint64_t id, const struct tk_record *rec);
 void tk_record_remove(uint64_t id);
+/* The path= and mode= of record ID; -1 when there is none. */
+int tk_record_read(uint64_t id, char *path, size_t pathlen, char *mode,
+		   size_t modelen);
 
 /* Removes what killed runs left: transient cgroups no tcpkeep-bpf process
  * holds any more (empty ones are removed), records of those and of

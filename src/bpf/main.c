@@ -468,6 +468,16 @@ static int cmd_detach(const char *arg)
 					  : strerror(errno));
 		return 1;
 	}
+	{
+		char rpath[PATH_MAX], mode[16];
+
+		if (tk_record_read(id, rpath, sizeof rpath, mode, sizeof mode) == 0 &&
+		    strcmp(mode, "run") == 0) {
+			tk_say("%s is the cgroup of a running tcpkeep --bpf "
+			       "command; it goes away when the command ends", arg);
+			return 1;
+		}
+	}
 	lock = tk_global_lock();
 	if (pin_dir(id, dir, sizeof dir, false) == 0) {
 		snprintf(pin, sizeof pin, "%s/sockops", dir);
