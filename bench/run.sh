@@ -17,6 +17,10 @@
 #   TCPKEEP_BPF      tcpkeep-bpf, for the eBPF-mode rows (default:
 #                    src/tcpkeep-bpf of the build tree; left out when it
 #                    is missing or cannot load here: not root, no cgroup v2)
+#   TCPKEEP_HELPER   the helper timed for --status (default:
+#                    src/tcpkeep-helper of the build tree)
+#   HOLDCONNS        the program holding 100 x 100 connections for it
+#                    (default: bench/holdconns of the build tree)
 #
 # Variants: "bare" sets no option; "native" sets SO_KEEPALIVE,
 # TCP_KEEPIDLE 60, TCP_KEEPINTVL 10 and TCP_KEEPCNT 6 itself right after
@@ -90,6 +94,10 @@ cleanup() {
 	if [ -n "$stats_cg" ]; then
 		"$bpf" detach "$stats_cg" >/dev/null 2>&1
 		rmdir "$stats_cg" 2>/dev/null
+	fi
+	if [ -n "${hold_pid:-}" ]; then
+		kill "$hold_pid" 2>/dev/null
+		wait "$hold_pid" 2>/dev/null
 	fi
 	if [ -n "$server_pid" ]; then
 		kill "$server_pid" 2>/dev/null
@@ -698,6 +706,80 @@ if [ -n "$have_valgrind" ]; then
 	fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
 	echo "   and what 32 rules add to DEBUG=0 alone:"
 	fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+fi
+
+## ------------------------------------------------------------ --status
+# tcpkeep --status on a busy host: 100 processes (bench/holdconns), each
+# holding 50 loopback connections to a listener of its own, both ends:
+# 10,000 connections.  Next to it, in the same run, what ss needs for the
+# same table: `ss -tn` (a bare sock_diag dump) and `ss -tnpi` (with the
+# processes and TCP_INFO).  Bounded: the holder and its children are
+# killed on exit (they die with it).
+echo
+echo "== tcpkeep --status: 10,000 connections across 100 processes, wall time in ms,"
+echo "   median of 5 runs (ss on the same sockets for comparison)"
+helper=${TCPKEEP_HELPER:-$builddir/src/tcpkeep-helper}
+holdconns=${HOLDCONNS:-$builddir/bench/holdconns}
+hold_pid=
+stop_hold() {
+	if [ -n "$hold_pid" ]; then
+		exec 7>&-
+		kill "$hold_pid" 2>/dev/null
+		wait "$hold_pid" 2>/dev/null
+		hold_pid=
+	fi
+}
+# ms_of CMD...: CMD's wall time in milliseconds (output discarded).
+ms_of() {
+	mo_t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	mo_t1=$(date +%s%N)
+	echo $(((mo_t1 - mo_t0) / 1000000))
+}
+if [ ! -x "$helper" ] || [ ! -x "$holdconns" ]; then
+	echo "   skipped: $helper or $holdconns not built"
+elif ! date +%s%N | grep -q '^[0-9]*$'; then
+	echo "   skipped: date +%N not supported"
+else
+	rm -f "$tmp/hold.in"
+	mkfifo "$tmp/hold.in" || die "mkfifo failed"
+	"$holdconns" 100 100 <"$tmp/hold.in" >"$tmp/hold.out" 2>&1 &
+	hold_pid=$!
+	exec 7>"$tmp/hold.in"
+	hw=0
+	while ! grep -q '^ready' "$tmp/hold.out" 2>/dev/null; do
+		hw=$((hw + 1))
+		if [ "$hw" -gt 600 ] || ! kill -0 "$hold_pid" 2>/dev/null; then
+			stop_hold
+			die "holdconns did not get ready: $(cat "$tmp/hold.out")"
+		fi
+		short_sleep
+	done
+	hold_args=$(awk '/^[0-9]+$/ { printf " --pid %s", $1 }' "$tmp/hold.out")
+	: >"$tmp/status.ms"
+	for _ in 1 2 3 4 5; do
+		echo "ss-tn $(ms_of ss -tn)"
+		echo "ss-tnpi $(ms_of ss -tnpi)"
+		echo "all $(ms_of "$helper" status)"
+		# shellcheck disable=SC2086 # --pid PID pairs
+		echo "pids $(ms_of "$helper" status $hold_args)"
+		echo "json $(ms_of "$helper" status --json)"
+	done >>"$tmp/status.ms"
+	# shellcheck disable=SC2086
+	st_summary=$("$helper" status $hold_args | tail -n 1)
+	stop_hold
+	st_med() {
+		awk -v k="$1" '$1 == k { print $2 }' "$tmp/status.ms" | median
+	}
+	printf '   %-44s %7s  %s\n' command ms target
+	printf '   %-44s %7s\n' "ss -tn (bare sock_diag dump)" "$(st_med ss-tn)"
+	printf '   %-44s %7s\n' "ss -tnpi (with processes, TCP_INFO)" "$(st_med ss-tnpi)"
+	printf '   %-44s %7s  <= 1000 %s\n' "tcpkeep --status (every visible process)" \
+		"$(st_med all)" "$(verdict "$(st_med all)" 1000)"
+	printf '   %-44s %7s  <= 1000 %s\n' "tcpkeep --status --pid x100" \
+		"$(st_med pids)" "$(verdict "$(st_med pids)" 1000)"
+	printf '   %-44s %7s\n' "tcpkeep --status --json" "$(st_med json)"
+	echo "   --pid x100 listed: $st_summary"
 fi
 
 echo

@@ -296,15 +296,80 @@ static void config_load(void)
 		ok(cfg.log == TK_LOG_FILE &&
 		   strcmp(cfg.log_path, "/tmp/tcpkeep.log") == 0,
 		   "TCPKEEP_LOG file path honoured normally");
-		is_int(load(&cfg, &w, true, env), 1,
-		       "TCPKEEP_LOG file path in a set-user-ID process: warned");
+		is_int(load(&cfg, &w, true, env), 0,
+		       "TCPKEEP_LOG file path in a secure-execution process: no warning");
 		ok(cfg.log == TK_LOG_STDERR && cfg.log_path[0] == '\0',
-		   "and not honoured (secure lookup hides it)");
+		   "and not honoured (stderr)");
+	}
+}
+
+/* SPEC section 4: a secure-execution process takes nothing from its
+ * environment but a master switch that turns the library off. */
+static void secure_execution(void)
+{
+	struct tk_config cfg;
+	struct warnings w;
+
+	{
+		static const char *const env[] = {
+			"TCPKEEP_DEBUG", "1", "TCPKEEP_FORCE", "1",
+			"TCPKEEP_IDLE", "5", "TCPKEEP_INTVL", "2",
+			"TCPKEEP_CNT", "1", "TCPKEEP_USER_TIMEOUT", "1",
+			"TCPKEEP_DIRECTION", "in", "TCPKEEP_ONLY", "10.0.0.0/8",
+			"TCPKEEP_SKIP", "loopback", "TCPKEEP_LOG", "none",
+			"TCPKEEP_ENABLE", "1", NULL };
+		is_int(load(&cfg, &w, true, env), 0,
+		       "secure: every TCPKEEP_ variable ignored without a word");
+		ok(cfg.enabled && cfg.idle_s == 60 && cfg.intvl_s == 10 &&
+		   cfg.cnt == 6 && cfg.idle_set && cfg.intvl_set &&
+		   cfg.cnt_set && !cfg.user_timeout_set && !cfg.debug &&
+		   !cfg.force && cfg.direction == TK_DIR_BOTH &&
+		   !tk_config_has_filters(&cfg) && cfg.log == TK_LOG_STDERR,
+		   "secure: the defaults, no debug, no force, stderr");
 	}
 	{
-		static const char *const env[] = { "TCPKEEP_LOG", "none", NULL };
+		static const char *const env[] = {
+			"LIBKEEPALIVE_DEBUG", "1", "TCP_KEEPIDLE", "0",
+			"TCP_USER_TIMEOUT", "-1", "DD_TCP_KEEPALIVE_TIME", "7",
+			"KEEPCNT", "2", NULL };
 		is_int(load(&cfg, &w, true, env), 0,
-		       "TCPKEEP_LOG=none in a set-user-ID process: accepted");
+		       "secure: aliases ignored without a word");
+		ok(!cfg.debug && cfg.idle_set && cfg.idle_s == 60 &&
+		   cfg.cnt == 6 && !cfg.user_timeout_set,
+		   "secure: LIBKEEPALIVE_DEBUG, TCP_KEEPIDLE=0, -1 and the rest ignored");
+	}
+	{
+		static const char *const env[] = { "DD_DEBUG", "1", NULL };
+		load(&cfg, &w, true, env);
+		ok(!cfg.debug, "secure: DD_DEBUG=1 ignored");
+	}
+	{
+		static const char *const env[] = { "TCPKEEP_ENABLE", "0", NULL };
+		load(&cfg, &w, true, env);
+		ok(!cfg.enabled, "secure: TCPKEEP_ENABLE=0 turns it off");
+	}
+	{
+		static const char *const env[] = { "DD_USE_KEEPALIVE", "0", NULL };
+		load(&cfg, &w, true, env);
+		ok(!cfg.enabled, "secure: DD_USE_KEEPALIVE=0 turns it off");
+	}
+	{
+		static const char *const env[] = { "KEEPALIVE", "skip", NULL };
+		load(&cfg, &w, true, env);
+		ok(!cfg.enabled, "secure: KEEPALIVE=skip turns it off");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_ENABLE", "yes", "KEEPALIVE", "off", NULL };
+		load(&cfg, &w, true, env);
+		ok(cfg.enabled, "secure: TCPKEEP_ENABLE=yes still wins over KEEPALIVE=off");
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_ENABLE", "maybe", NULL };
+		is_int(load(&cfg, &w, true, env), 0,
+		       "secure: a bad TCPKEEP_ENABLE is ignored without a word");
+		ok(cfg.enabled, "secure: and the library stays on");
 	}
 }
 
@@ -369,6 +434,92 @@ static void aliases(void)
 	}
 }
 
+/* SPEC section 4: an alias value means what the earlier library
+ * documented. */
+static void alias_meanings(void)
+{
+	struct tk_config cfg;
+	struct warnings w;
+
+	{
+		static const char *const env[] = { "TCP_KEEPIDLE", "0", NULL };
+		is_int(load(&cfg, &w, false, env), 0, "TCP_KEEPIDLE=0: no warning");
+		ok(!cfg.idle_set && cfg.intvl_set && cfg.cnt_set &&
+		   cfg.idle_from != NULL &&
+		   strcmp(cfg.idle_from, "TCP_KEEPIDLE") == 0,
+		   "TCP_KEEPIDLE=0 (Santos): idle left at the system default");
+	}
+	{
+		static const char *const env[] = {
+			"TCP_KEEPINTVL", "0", "TCP_KEEPCNT", "00", NULL };
+		is_int(load(&cfg, &w, false, env), 0,
+		       "TCP_KEEPINTVL=0 TCP_KEEPCNT=00: no warning");
+		ok(cfg.idle_set && !cfg.intvl_set && !cfg.cnt_set && cfg.idle_s == 60,
+		   "TCP_KEEPINTVL=0, TCP_KEEPCNT=00: left at the system default");
+	}
+	{
+		static const char *const env[] = { "TCP_USER_TIMEOUT", "-1", NULL };
+		is_int(load(&cfg, &w, false, env), 0, "TCP_USER_TIMEOUT=-1: no warning");
+		ok(cfg.user_timeout_set && cfg.user_timeout_auto &&
+		   cfg.user_timeout_ms == 120000,
+		   "TCP_USER_TIMEOUT=-1 (Santos) = auto = (60 + 10 x 6) s");
+	}
+	{
+		static const char *const env[] = {
+			"TCP_KEEPIDLE", "0", "TCP_KEEPCNT", "0",
+			"TCP_USER_TIMEOUT", "-1", NULL };
+		load(&cfg, &w, false, env);
+		is_int(cfg.user_timeout_ms, (7200 + 10 * 9) * 1000,
+		       "auto counts an unset option with the kernel's default (7200 s, 9)");
+	}
+	{
+		static const char *const env[] = { "KEEPALIVE", "skip", NULL };
+		is_int(load(&cfg, &w, false, env), 0, "KEEPALIVE=skip: no warning");
+		ok(!cfg.enabled, "KEEPALIVE=skip (HOWTO) leaves sockets alone like off");
+	}
+	{
+		static const char *const env[] = { "KEEPALIVE", "SKIP", NULL };
+		load(&cfg, &w, false, env);
+		ok(!cfg.enabled, "KEEPALIVE=SKIP: any case, as the other words");
+	}
+	/* Values none of the earlier libraries accepted: warned as before. */
+	{
+		static const char *const env[] = { "TCPKEEP_ENABLE", "skip", NULL };
+		is_int(load(&cfg, &w, false, env), 1, "TCPKEEP_ENABLE=skip warned");
+		ok(cfg.enabled, "TCPKEEP_ENABLE=skip: stays on");
+	}
+	{
+		static const char *const env[] = { "DD_USE_KEEPALIVE", "skip", NULL };
+		is_int(load(&cfg, &w, false, env), 1, "DD_USE_KEEPALIVE=skip warned");
+	}
+	{
+		static const char *const env[] = { "KEEPALIVE", "maybe", NULL };
+		is_int(load(&cfg, &w, false, env), 1, "KEEPALIVE=maybe warned");
+		ok(strstr(w.last_accepted, "skip") != NULL,
+		   "and the warning says skip is accepted: %s", w.last_accepted);
+	}
+	{
+		static const char *const env[] = {
+			"TCPKEEP_IDLE", "0", "KEEPIDLE", "0",
+			"DD_TCP_KEEPALIVE_INTVL", "0", "KEEPCNT", "0",
+			"TCPKEEP_USER_TIMEOUT", "-1", NULL };
+		is_int(load(&cfg, &w, false, env), 4,
+		       "0 in TCPKEEP_IDLE, DD_TCP_KEEPALIVE_INTVL, KEEPCNT and -1 in TCPKEEP_USER_TIMEOUT: warned");
+		ok(cfg.idle_set && cfg.intvl_set && cfg.cnt_set &&
+		   cfg.idle_s == 60 && cfg.intvl_s == 10 && cfg.cnt == 6 &&
+		   !cfg.user_timeout_set, "and the defaults kept");
+	}
+	{
+		static const char *const env[] = {
+			"TCP_KEEPIDLE", "0s", "TCP_KEEPINTVL", "-1",
+			"TCP_KEEPCNT", " 0", "TCP_USER_TIMEOUT", "-2", NULL };
+		is_int(load(&cfg, &w, false, env), 4,
+		       "TCP_KEEPIDLE=0s, TCP_KEEPINTVL=-1, TCP_KEEPCNT=' 0', TCP_USER_TIMEOUT=-2: warned");
+		ok(cfg.idle_set && cfg.intvl_set && cfg.cnt_set &&
+		   !cfg.user_timeout_set, "and the defaults kept");
+	}
+}
+
 static void escaping(void)
 {
 	char out[64];
@@ -398,8 +549,7 @@ static const char *listing_lookup(void *ctx, const char *name, bool secure)
 		diag("asked for %s, not in tk_config_names", name);
 		unknown_names++;
 	}
-	/* A value for everything, so that every branch asks its names;
-	 * "/x" is a valid TCPKEEP_LOG, so the secure lookup is asked too. */
+	/* A value for everything, so that every branch asks its names. */
 	return strcmp(name, "TCPKEEP_LOG") == 0 ? "/x" : "1";
 }
 
@@ -408,7 +558,7 @@ static void environment_scan(void)
 	const char *const envp[] = {
 		"PATH=/bin", "TCPKEEP_IDLE=30", "TCPKEEP_IDLEX=99",
 		"TCPKEEP_INTVL", "TERM=xterm", "KEEPCNT=4", "TCPKEEP_IDLE=31",
-		"DD_DEBUG=", "LD_PRELOAD=/x.so", NULL
+		"DD_DEBUG=", "LD_PRELOAD=/x.so", "KEEPCNT=5", NULL
 	};
 	struct tk_env env;
 	struct tk_config cfg;
@@ -420,19 +570,68 @@ static void environment_scan(void)
 	is_int(unknown_names, 0, "every variable the loader reads is listed");
 
 	tk_env_scan(&env, envp);
-	is_int(env.count, 4, "scan keeps the listed names only (two TCPKEEP_IDLE, KEEPCNT, DD_DEBUG)");
 	ok(strcmp(tk_env_snapshot_lookup(&env, "TCPKEEP_IDLE", false), "30") == 0,
 	   "first occurrence wins, as with getenv");
 	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_INTVL", false) == NULL,
 	   "an entry without '=' is not a value");
 	ok(strcmp(tk_env_snapshot_lookup(&env, "KEEPCNT", false), "4") == 0,
-	   "alias found");
+	   "alias found, first occurrence");
 	ok(strcmp(tk_env_snapshot_lookup(&env, "DD_DEBUG", false), "") == 0,
 	   "empty value is a value");
 	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_CNT", false) == NULL,
 	   "unset name is NULL");
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_IDLEX", false) == NULL &&
+	   tk_env_snapshot_lookup(&env, "PATH", false) == NULL,
+	   "names tcpkeep does not read are not answered");
 	tk_env_scan(&env, NULL);
-	is_int(env.count, 0, "no environment at all");
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_IDLE", false) == NULL,
+	   "no environment at all");
+}
+
+/* Issue 16: 32 repeated entries passed by a raw execve made a later
+ * TCPKEEP_SKIP invisible.  Every name must get what getenv() would find,
+ * however many entries come first. */
+static void environment_many(void)
+{
+	enum { REPEATS = 5000 };
+	static char entries[REPEATS][24];
+	static const char *envp[REPEATS + 8];
+	struct tk_env env;
+	struct tk_config cfg;
+	struct warnings w;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < REPEATS; i++) {
+		snprintf(entries[i], sizeof entries[i], "%s=%u",
+			 i % 2 ? "TCPKEEP_CNT" : "KEEPIDLE", 3 + i % 100);
+		envp[n++] = entries[i];
+	}
+	envp[n++] = "TCPKEEP_SKIP=loopback";
+	envp[n++] = "TCPKEEP_IDLE=44";
+	envp[n++] = "TCPKEEP_CNT=99";
+	envp[n] = NULL;
+
+	tk_env_scan(&env, envp);
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_SKIP", false) != NULL &&
+	   strcmp(tk_env_snapshot_lookup(&env, "TCPKEEP_SKIP", false),
+		  "loopback") == 0,
+	   "TCPKEEP_SKIP after %u matching entries is found", REPEATS);
+	memset(&w, 0, sizeof w);
+	is_int(tk_config_load(&cfg, tk_env_snapshot_lookup, &env,
+			      record_warning, &w), 0,
+	       "loading that environment: no warning");
+	ok(cfg.have_skip && cfg.skip.count == 1, "TCPKEEP_SKIP=loopback in force");
+	is_int(cfg.idle_s, 44, "TCPKEEP_IDLE after them is found");
+	is_int(cfg.cnt, 4, "TCPKEEP_CNT: the first of its 2501 entries wins (4)");
+	for (unsigned i = 0; i < 40; i++)
+		envp[i] = "TCPKEEP_CNT=7";
+	envp[40] = "TCPKEEP_SKIP=10.0.0.0/8";
+	envp[41] = NULL;
+	tk_env_scan(&env, envp);
+	ok(tk_env_snapshot_lookup(&env, "TCPKEEP_SKIP", false) != NULL,
+	   "40 TCPKEEP_CNT entries then TCPKEEP_SKIP (the reported case)");
+	ok(strcmp(tk_env_snapshot_lookup(&env, "TCPKEEP_CNT", false), "7") == 0,
+	   "and TCPKEEP_CNT is 7");
 }
 
 int main(void)
@@ -445,8 +644,11 @@ int main(void)
 	word_table();
 	direction_and_log();
 	config_load();
+	secure_execution();
 	aliases();
+	alias_meanings();
 	escaping();
 	environment_scan();
+	environment_many();
 	return done_testing();
 }

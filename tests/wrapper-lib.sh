@@ -60,3 +60,16 @@ is_refused() {
 	fi
 	rm -f "$marker"
 }
+
+# build_tree_library DIR: what the build tree's wrapper in DIR writes into
+# LD_PRELOAD: DIR/abi/$LIB/libtcpkeep.so when make made that layout (the
+# loader expands $LIB), else DIR/.libs/libtcpkeep.so.
+build_tree_library() {
+	if [ -n "${TK_TEST_LIB_TOKEN:-}" ] &&
+		[ -f "$1/abi/$TK_TEST_LIB_TOKEN/libtcpkeep.so" ]; then
+		# shellcheck disable=SC2016
+		printf '%s/abi/$LIB/libtcpkeep.so\n' "$(cd "$1" && pwd -P)"
+	else
+		printf '%s/libtcpkeep.so\n' "$(cd "$1/.libs" && pwd -P)"
+	fi
+}

@@ -249,9 +249,14 @@ int check(const char *library)
 		struct sockvals on = defaults;
 
 		on.keepalive = 1;
-		on.idle = cfg.idle_s;
-		on.intvl = cfg.intvl_s;
-		on.cnt = cfg.cnt;
+		/* An option left at the system default (an alias value of 0)
+		 * keeps the kernel's value. */
+		if (cfg.idle_set)
+			on.idle = (int)cfg.idle_s;
+		if (cfg.intvl_set)
+			on.intvl = (int)cfg.intvl_s;
+		if (cfg.cnt_set)
+			on.cnt = (int)cfg.cnt;
 		if (cfg.user_timeout_set)
 			on.user_timeout = (int)cfg.user_timeout_ms;
 		if (out_on)

@@ -21,6 +21,8 @@ struct elf_facts {
 	bool elf;
 	bool interp;	/* has PT_INTERP: the dynamic loader runs first */
 	bool go;	/* Go build ID note or build info section */
+	unsigned elf_class;	/* 1: 32-bit, 2: 64-bit */
+	unsigned machine;	/* e_machine */
 };
 
 struct elf_reader {
@@ -143,6 +145,8 @@ static void inspect_elf(int fd, struct elf_facts *f)
 	if (type != 2 && type != 3)	/* ET_EXEC, ET_DYN */
 		return;
 	f->elf = true;
+	f->elf_class = eh[4];
+	f->machine = (unsigned)get(&r, eh + 18, 2);
 	if (r.is64) {
 		phoff = get(&r, eh + 32, 8);
 		shoff = get(&r, eh + 40, 8);
@@ -202,21 +206,24 @@ static void privilege_reasons(const char *path, const struct stat *st,
 		*caps = "has file capabilities";
 }
 
-void warn_unreachable(const char *name, const char *path)
+bool warn_unreachable(const char *name, const char *path,
+		      const char *library)
 {
-	const char *reason[5];
+	const char *reason[6];
 	const char *suid, *sgid, *caps;
+	char file[4096], no_abi[4096 + 128];
 	unsigned n = 0;
+	bool leave_out = false;
 	struct elf_facts f;
 	struct stat st;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;		/* execute-only file: nothing to read */
+		return false;	/* execute-only file: nothing to read */
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return;
+		return false;
 	}
 	inspect_elf(fd, &f);
 	close(fd);
@@ -226,6 +233,16 @@ void warn_unreachable(const char *name, const char *path)
 		reason[n++] = "is statically linked";
 	if (f.go)
 		reason[n++] = "is a Go program (Go makes its own system calls)";
+	/* A dynamic program of an ABI without a library: its loader would
+	 * print an error line for our LD_PRELOAD entry (abi.c). */
+	if (f.elf && f.interp && !f.go &&
+	    !abi_library(library, f.elf_class, f.machine, file, sizeof file)) {
+		snprintf(no_abi, sizeof no_abi,
+			 "is a %s program and there is no libtcpkeep.so for it (%s)",
+			 abi_name(f.elf_class, f.machine), file);
+		reason[n++] = no_abi;
+		leave_out = true;
+	}
 	if (suid)
 		reason[n++] = suid;
 	if (sgid)
@@ -233,10 +250,11 @@ void warn_unreachable(const char *name, const char *path)
 	if (caps)
 		reason[n++] = caps;
 	if (n == 0)
-		return;
+		return false;
 	fprintf(stderr, "%s: warning: '%s'", me, name);
 	for (unsigned i = 0; i < n; i++)
 		fprintf(stderr, "%s %s", i == 0 ? "" : (i + 1 == n ? " and" : ","),
 			reason[i]);
 	fprintf(stderr, ", so LD_PRELOAD cannot reach it: running it without keepalive settings\n");
+	return leave_out;
 }

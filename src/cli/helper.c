@@ -6,6 +6,8 @@
  *   tcpkeep-helper print-env LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper need-value VAR OPTION
+ *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
+ *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -20,7 +22,10 @@
  *             prints the path the wrapper then exec()s itself.
  * elf.c       ... and warns about what LD_PRELOAD cannot reach: static and
  *             Go executables, set-user-ID and set-group-ID programs, file
- *             capabilities.
+ *             capabilities, a program of an ABI without a library (then
+ *             exit 3: the wrapper leaves the library out of LD_PRELOAD).
+ * abi.c       which file of LIBRARY (PREFIX/$LIB/libtcpkeep.so) a program
+ *             of a given ABI loads.
  * printenv.c  print-env: `export NAME='value'` for LD_PRELOAD (= PRELOAD)
  *             and the library's TCPKEEP_ variables (only those names, every
  *             value validated, the environment's too), safe for eval.
@@ -28,15 +33,20 @@
  *             the options read back from the kernel on both ends, compared
  *             with the configuration.  Exit 0 when everything matches, 1
  *             when not.
+ * pid.c       pid, status.c status: processes that are already running
+ *             (SPEC section 8; running.h, with sockdiag.c, procfd.c,
+ *             sockvals.c, records.c).
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "helper.h"
+#include "running.h"
 
 const char me[] = "tcpkeep";
 
@@ -52,6 +62,7 @@ int main(int argc, char **argv)
 	const char *mode, *library, *preload;
 	char path[PATH_MAX];
 	int i, rc;
+	bool leave_out;
 
 	if (argc < 2)
 		return usage_error();
@@ -66,6 +77,15 @@ int main(int argc, char **argv)
 			accepted_for(argv[2]));
 		return EXIT_USAGE;
 	}
+	if (strcmp(mode, "pid") == 0) {
+		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			;
+		if (validate_checks(i - 2, argv + 2, false) < 0)
+			return EXIT_USAGE;
+		return tk_pid_main(argc - i, argv + i);
+	}
+	if (strcmp(mode, "status") == 0)
+		return tk_status_main(argc - 2, argv + 2);
 	if (argc < 4 || (strcmp(mode, "run") != 0 &&
 			 strcmp(mode, "print-env") != 0 &&
 			 strcmp(mode, "check") != 0))
@@ -85,8 +105,9 @@ int main(int argc, char **argv)
 		rc = resolve_command(argv[i + 1], path, sizeof path);
 		if (rc != 0)
 			return rc;
-		warn_unreachable(argv[i + 1], path);
-		return print_exec_path(path);
+		leave_out = warn_unreachable(argv[i + 1], path, library);
+		rc = print_exec_path(path);
+		return rc == 0 && leave_out ? EXIT_RUN_WITHOUT_LIBRARY : rc;
 	}
 	if (i < argc)
 		return usage_error();

@@ -9,6 +9,9 @@
 #define EXIT_USAGE 125
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
+/* run: the command's ABI has no library; the wrapper runs it with the
+ * library left out of LD_PRELOAD (the warning is printed). */
+#define EXIT_RUN_WITHOUT_LIBRARY 3
 
 /* The name every message starts with. */
 extern const char me[];
@@ -26,8 +29,19 @@ const char *accepted_for(const char *var);
 int resolve_command(const char *name, char *path_out, size_t len);
 int print_exec_path(const char *path);
 
-/* elf.c: what LD_PRELOAD cannot reach (static, Go, set-ID, capabilities). */
-void warn_unreachable(const char *name, const char *path);
+/* elf.c: what LD_PRELOAD cannot reach (static, Go, set-ID, capabilities,
+ * a program of an ABI LIBRARY has no file for).  True in the last case:
+ * the library is to be left out of its LD_PRELOAD. */
+bool warn_unreachable(const char *name, const char *path,
+		      const char *library);
+
+/* abi.c: the file of LIBRARY (an LD_PRELOAD entry, $LIB expanded as the
+ * loader of an ELF CLASS and MACHINE program expands it) into OUT; false
+ * when that is not a shared object of this ABI.  abi_name: "32-bit
+ * (i386)" and the like, for messages. */
+bool abi_library(const char *library, unsigned elf_class, unsigned machine,
+		 char *out, size_t len);
+const char *abi_name(unsigned elf_class, unsigned machine);
 
 /* printenv.c: export lines for eval. */
 int print_env(const char *preload);

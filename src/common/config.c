@@ -7,11 +7,17 @@
 #include "autoconfig.h"
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if HAVE_SYS_AUXV_H
+# include <sys/auxv.h>
+#endif
 
 const char tk_accepts_bool[] = "1, 0, on, off, yes, no, true or false";
+const char tk_accepts_keepalive[] =
+	"1, 0, on, off, skip, yes, no, true or false";
 const char tk_accepts_seconds[] =
 	"whole seconds from 1 to 32767, bare or with a unit (30, 90s, 2m, 1h, 5000ms)";
 const char tk_accepts_count[] = "a whole number from 1 to 127";
@@ -41,6 +47,9 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->cnt_from = NULL;
 	cfg->user_timeout_from = NULL;
 	cfg->enabled = true;
+	cfg->idle_set = true;
+	cfg->intvl_set = true;
+	cfg->cnt_set = true;
 	cfg->idle_s = TK_IDLE_DEFAULT_S;
 	cfg->intvl_s = TK_INTVL_DEFAULT_S;
 	cfg->cnt = TK_CNT_DEFAULT;
@@ -92,6 +101,17 @@ int tk_parse_bool(const char *text, bool *out)
 		}
 	}
 	return -1;
+}
+
+int tk_parse_enable(const char *var, const char *text, bool *out)
+{
+	/* The HOWTO's libkeepalive: KEEPALIVE=skip leaves sockets alone. */
+	if (text != NULL && var != NULL && same_text(var, "KEEPALIVE") &&
+	    tk_word_is(text, "skip")) {
+		*out = false;
+		return 0;
+	}
+	return tk_parse_bool(text, out);
 }
 
 /* Digits only: strtoul would accept leading blanks, a sign (and wrap a
@@ -249,7 +269,7 @@ static const char *const debug_vars[] = {
 };
 
 /* Every variable tk_config_load() may ask for. */
-const char *const tk_config_names[] = {
+const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1] = {
 	"TCPKEEP_ENABLE", "TCPKEEP_IDLE", "TCPKEEP_INTVL", "TCPKEEP_CNT",
 	"TCPKEEP_USER_TIMEOUT", "TCPKEEP_DIRECTION", "TCPKEEP_ONLY",
 	"TCPKEEP_SKIP", "TCPKEEP_FORCE", "TCPKEEP_DEBUG", "TCPKEEP_LOG",
@@ -267,11 +287,13 @@ struct loader {
 	unsigned warnings;
 };
 
+/* Every lookup but the master switch's is a secure one: in a
+ * secure-execution process it finds nothing, and the defaults hold. */
 static const char *first_set(struct loader *ld, const char *const *names,
-			     const char **from)
+			     const char **from, bool secure)
 {
 	for (; *names != NULL; names++) {
-		const char *value = ld->lookup(ld->lookup_ctx, *names, false);
+		const char *value = ld->lookup(ld->lookup_ctx, *names, secure);
 		if (value != NULL) {
 			*from = *names;
 			return value;
@@ -291,52 +313,118 @@ static void reject(struct loader *ld, const char *var, const char *value,
 static void load_bool(struct loader *ld, const char *const *names, bool *out)
 {
 	const char *from = NULL;
-	const char *value = first_set(ld, names, &from);
+	const char *value = first_set(ld, names, &from, true);
 
 	if (value != NULL && tk_parse_bool(value, out) < 0)
 		reject(ld, from, value, tk_accepts_bool);
 }
 
-static void load_seconds(struct loader *ld, const char *const *names,
-			 int *out, const char **from_out)
+/* The master switch, the one setting a secure-execution process takes from
+ * its environment, and only to turn the library off.  There the other
+ * values are ignored without a word, as every other variable is. */
+static void load_enable(struct loader *ld, struct tk_config *cfg)
 {
 	const char *from = NULL;
-	const char *value = first_set(ld, names, &from);
+	const char *value = first_set(ld, enable_vars, &from, false);
+	bool secure, on;
 
 	if (value == NULL)
 		return;
-	if (tk_parse_seconds(value, out) < 0)
-		reject(ld, from, value, tk_accepts_seconds);
-	else
+	secure = ld->lookup(ld->lookup_ctx, from, true) == NULL;
+	if (tk_parse_enable(from, value, &on) < 0) {
+		if (!secure)
+			reject(ld, from, value, same_text(from, "KEEPALIVE") ?
+			       tk_accepts_keepalive : tk_accepts_bool);
+		return;
+	}
+	if (!on || !secure)
+		cfg->enabled = on;
+}
+
+/* libkeepalive (Santos) documents 0 in TCP_KEEPIDLE, TCP_KEEPINTVL and
+ * TCP_KEEPCNT as "the system default": digits only, all zero. */
+static bool santos_zero(const char *from, const char *value)
+{
+	const char *p = value;
+	uint64_t n;
+
+	if (!same_text(from, "TCP_KEEPIDLE") &&
+	    !same_text(from, "TCP_KEEPINTVL") && !same_text(from, "TCP_KEEPCNT"))
+		return false;
+	return parse_digits(&p, &n) == 0 && *p == '\0' && n == 0;
+}
+
+/* TCPKEEP_IDLE, TCPKEEP_INTVL (seconds) or TCPKEEP_CNT (a count). */
+static void load_timer(struct loader *ld, const char *const *names,
+		       bool count, int *out, bool *set, const char **from_out)
+{
+	const char *from = NULL;
+	const char *value = first_set(ld, names, &from, true);
+
+	if (value == NULL)
+		return;
+	if ((count ? tk_parse_count(value, out)
+		   : tk_parse_seconds(value, out)) == 0) {
 		*from_out = from;
+	} else if (santos_zero(from, value)) {
+		*set = false;
+		*from_out = from;
+	} else {
+		reject(ld, from, value,
+		       count ? tk_accepts_count : tk_accepts_seconds);
+	}
+}
+
+static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
+{
+	const char *from = NULL;
+	const char *value = first_set(ld, user_timeout_vars, &from, true);
+
+	if (value == NULL)
+		return;
+	if (same_text(from, "TCP_USER_TIMEOUT") && same_text(value, "-1")) {
+		/* libkeepalive (Santos): derive it from the others. */
+		cfg->user_timeout_auto = true;
+	} else if (tk_parse_user_timeout(value, &cfg->user_timeout_ms,
+					 &cfg->user_timeout_auto) < 0) {
+		reject(ld, from, value, tk_accepts_user_timeout);
+		return;
+	}
+	cfg->user_timeout_set = true;
+	cfg->user_timeout_from = from;
+	if (cfg->user_timeout_auto) {
+		/* An option left unset counts with the kernel's default.  At
+		 * most 32767 + 32767 * 127 s: more than INT_MAX ms, so the
+		 * sum is clamped to what the kernel accepts. */
+		uint64_t idle = (uint64_t)(cfg->idle_set ? cfg->idle_s
+						       : TK_KERNEL_IDLE_S);
+		uint64_t intvl = (uint64_t)(cfg->intvl_set ? cfg->intvl_s
+							 : TK_KERNEL_INTVL_S);
+		uint64_t cnt = (uint64_t)(cfg->cnt_set ? cfg->cnt
+						     : TK_KERNEL_CNT);
+		uint64_t ms = (idle + intvl * cnt) * 1000;
+
+		cfg->user_timeout_ms = ms > TK_USER_TIMEOUT_MAX ?
+			TK_USER_TIMEOUT_MAX : (unsigned)ms;
+	}
 }
 
 static void load_log(struct loader *ld, struct tk_config *cfg)
 {
-	const char *value = ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", false);
+	/* A secure lookup: a set-user-ID program must not be made to append
+	 * to a file of the caller's choosing (nor to leave stderr). */
+	const char *value = ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", true);
 
-	if (value == NULL)
-		return;
-	if (tk_parse_log(value, &cfg->log, cfg->log_path,
-			 sizeof cfg->log_path) < 0) {
+	if (value != NULL &&
+	    tk_parse_log(value, &cfg->log, cfg->log_path,
+			 sizeof cfg->log_path) < 0)
 		reject(ld, "TCPKEEP_LOG", value, tk_accepts_log);
-		return;
-	}
-	/* A set-user-ID program must not be made to append to a file of the
-	 * caller's choosing: the secure lookup hides the value there. */
-	if (cfg->log == TK_LOG_FILE &&
-	    ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", true) == NULL) {
-		cfg->log = TK_LOG_STDERR;
-		cfg->log_path[0] = '\0';
-		reject(ld, "TCPKEEP_LOG", value,
-		       "stderr, syslog or none in a set-user-ID or set-group-ID program");
-	}
 }
 
 static void load_rules(struct loader *ld, const char *var,
 		       struct tk_rules *rules, bool *have)
 {
-	const char *value = ld->lookup(ld->lookup_ctx, var, false);
+	const char *value = ld->lookup(ld->lookup_ctx, var, true);
 	char reason[160];
 
 	if (value == NULL)
@@ -355,7 +443,6 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx)
 {
 	struct loader ld = { lookup, lookup_ctx, warn, warn_ctx, 0 };
-	const char *from = NULL;
 	const char *value;
 
 	tk_config_defaults(cfg);
@@ -363,46 +450,24 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 	/* First, so that the warnings below reach the chosen destination. */
 	load_log(&ld, cfg);
 
-	load_bool(&ld, enable_vars, &cfg->enabled);
+	load_enable(&ld, cfg);
 	load_bool(&ld, debug_vars, &cfg->debug);
-	load_seconds(&ld, idle_vars, &cfg->idle_s, &cfg->idle_from);
-	load_seconds(&ld, intvl_vars, &cfg->intvl_s, &cfg->intvl_from);
+	load_timer(&ld, idle_vars, false, &cfg->idle_s, &cfg->idle_set,
+		   &cfg->idle_from);
+	load_timer(&ld, intvl_vars, false, &cfg->intvl_s, &cfg->intvl_set,
+		   &cfg->intvl_from);
+	load_timer(&ld, cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
+		   &cfg->cnt_from);
+	load_user_timeout(&ld, cfg);
 
-	value = first_set(&ld, cnt_vars, &from);
-	if (value != NULL) {
-		if (tk_parse_count(value, &cfg->cnt) < 0)
-			reject(&ld, from, value, tk_accepts_count);
-		else
-			cfg->cnt_from = from;
-	}
-
-	value = first_set(&ld, user_timeout_vars, &from);
-	if (value != NULL) {
-		if (tk_parse_user_timeout(value, &cfg->user_timeout_ms,
-					  &cfg->user_timeout_auto) < 0) {
-			reject(&ld, from, value, tk_accepts_user_timeout);
-		} else {
-			cfg->user_timeout_set = true;
-			cfg->user_timeout_from = from;
-		}
-	}
-	if (cfg->user_timeout_set && cfg->user_timeout_auto) {
-		/* At most 32767 + 32767 * 127 s: more than INT_MAX ms, so
-		 * the sum is clamped to what the kernel accepts. */
-		uint64_t ms = ((uint64_t)cfg->idle_s +
-			       (uint64_t)cfg->intvl_s * (uint64_t)cfg->cnt) * 1000;
-		cfg->user_timeout_ms = ms > TK_USER_TIMEOUT_MAX ?
-			TK_USER_TIMEOUT_MAX : (unsigned)ms;
-	}
-
-	value = lookup(lookup_ctx, "TCPKEEP_DIRECTION", false);
+	value = lookup(lookup_ctx, "TCPKEEP_DIRECTION", true);
 	if (value != NULL && tk_parse_direction(value, &cfg->direction) < 0)
 		reject(&ld, "TCPKEEP_DIRECTION", value, tk_accepts_direction);
 
 	load_rules(&ld, "TCPKEEP_ONLY", &cfg->only, &cfg->have_only);
 	load_rules(&ld, "TCPKEEP_SKIP", &cfg->skip, &cfg->have_skip);
 
-	value = lookup(lookup_ctx, "TCPKEEP_FORCE", false);
+	value = lookup(lookup_ctx, "TCPKEEP_FORCE", true);
 	if (value != NULL && tk_parse_bool(value, &cfg->force) < 0)
 		reject(&ld, "TCPKEEP_FORCE", value, tk_accepts_bool);
 
@@ -447,24 +512,40 @@ size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
 	return used;
 }
 
+bool tk_secure_execution(void)
+{
+	int saved_errno = errno;
+	bool secure;
+
+#if HAVE_GETAUXVAL && defined(AT_SECURE)
+	secure = getauxval(AT_SECURE) != 0;
+#elif HAVE_ISSETUGID
+	secure = issetugid() != 0;
+#else
+	secure = getuid() != geteuid() || getgid() != getegid();
+#endif
+	errno = saved_errno;
+	return secure;
+}
+
 const char *tk_env_lookup(void *ctx, const char *name, bool secure)
 {
 	(void)ctx;
+	if (secure && tk_secure_execution())
+		return NULL;
 #if HAVE_SECURE_GETENV
 	if (secure)
 		return secure_getenv(name);
-#else
-	/* Without secure_getenv, refuse whenever the process changed
-	 * identity at exec. */
-	if (secure && (getuid() != geteuid() || getgid() != getegid()))
-		return NULL;
 #endif
 	return getenv(name);
 }
 
 void tk_env_scan(struct tk_env *env, const char *const *envp)
 {
+	for (unsigned i = 0; i < TK_CONFIG_NAME_COUNT; i++)
+		env->value[i] = NULL;
 	env->count = 0;
+	env->secure = tk_secure_execution();
 	for (; envp != NULL && *envp != NULL; envp++) {
 		const char *entry = *envp;
 
@@ -475,18 +556,18 @@ void tk_env_scan(struct tk_env *env, const char *const *envp)
 		      (entry[0] == 'K' && entry[1] == 'E') ||
 		      (entry[0] == 'L' && entry[1] == 'I')))
 			continue;
-		for (const char *const *name = tk_config_names; *name != NULL;
-		     name++) {
+		for (unsigned n = 0; n < TK_CONFIG_NAME_COUNT; n++) {
+			const char *name = tk_config_names[n];
 			size_t i = 0;
 
-			while ((*name)[i] != '\0' && (*name)[i] == entry[i])
+			while (name[i] != '\0' && name[i] == entry[i])
 				i++;
-			if ((*name)[i] != '\0' || entry[i] != '=')
+			if (name[i] != '\0' || entry[i] != '=')
 				continue;
-			if (env->count < TK_ENV_MAX) {
-				env->name[env->count] = *name;
-				env->value[env->count] = entry + i + 1;
-				env->count++;
+			/* The first NAME= entry wins, as with getenv(). */
+			if (env->value[n] == NULL) {
+				env->value[n] = entry + i + 1;
+				env->found[env->count++] = (unsigned char)n;
 			}
 			break;
 		}
@@ -497,11 +578,12 @@ const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure)
 {
 	const struct tk_env *env = ctx;
 
-	if (secure)
-		return tk_env_lookup(NULL, name, true);
-	/* The first occurrence wins, as with getenv. */
+	if (secure && env->secure)
+		return NULL;
+	/* Only the names found: usually none, and the load asks for about
+	 * thirty. */
 	for (unsigned i = 0; i < env->count; i++)
-		if (same_text(env->name[i], name))
-			return env->value[i];
+		if (same_text(tk_config_names[env->found[i]], name))
+			return env->value[env->found[i]];
 	return NULL;
 }

@@ -18,12 +18,21 @@
 #define TK_CNT_MAX          127		/* kernel's MAX_TCP_KEEPCNT */
 #define TK_USER_TIMEOUT_MAX 2147483647u	/* INT_MAX milliseconds */
 #define TK_LOG_PATH_MAX     4096
+/* Linux's own defaults (net.ipv4.tcp_keepalive_time, _intvl, _probes):
+ * what TCPKEEP_USER_TIMEOUT=auto counts for an option left unset. */
+#define TK_KERNEL_IDLE_S    7200
+#define TK_KERNEL_INTVL_S   75
+#define TK_KERNEL_CNT       9
 
 enum tk_direction { TK_DIR_BOTH = 0, TK_DIR_OUT, TK_DIR_IN };
 enum tk_log_dest { TK_LOG_STDERR = 0, TK_LOG_SYSLOG, TK_LOG_NONE, TK_LOG_FILE };
 
 struct tk_config {
 	bool enabled;
+	/* false: the option is not set at all and the socket keeps the
+	 * system default (libkeepalive's TCP_KEEPIDLE=0 and the like); the
+	 * value beside it is then meaningless. */
+	bool idle_set, intvl_set, cnt_set;
 	int idle_s;
 	int intvl_s;
 	int cnt;
@@ -44,8 +53,11 @@ struct tk_config {
 	const char *idle_from, *intvl_from, *cnt_from, *user_timeout_from;
 };
 
-/* Where values come from.  The library passes getenv (secure_getenv for
- * TCPKEEP_LOG); the helper and the tests pass their own lookups. */
+/* Where values come from: the library passes tk_env_snapshot_lookup, the
+ * helper and the tests their own lookups.  The parser asks with SECURE
+ * true for every value a secure-execution process must ignore (all but a
+ * TCPKEEP_ENABLE that turns the library off, SPEC section 4): a lookup
+ * answers NULL to those in such a process. */
 typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
 
 /* Called once per rejected value: VAR and VALUE as given, ACCEPTED a
@@ -53,20 +65,29 @@ typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
 typedef void (*tk_warn_fn)(void *ctx, const char *var, const char *value,
 			   const char *accepted);
 
-/* The process environment; with SECURE, nothing in a set-user-ID or
- * set-group-ID process (secure_getenv). */
+/* True in a secure-execution process: the kernel's AT_SECURE (set-user-ID,
+ * set-group-ID, file capabilities, or an LSM's say), through getauxval();
+ * where the C library has none, issetugid(), else a comparison of real and
+ * effective IDs (which misses file capabilities).  Keeps errno. */
+bool tk_secure_execution(void);
+
+/* The process environment (getenv); with SECURE, nothing in a
+ * secure-execution process. */
 const char *tk_env_lookup(void *ctx, const char *name, bool secure);
 
 /* The variables of tk_config_names present in an environment, found in one
  * pass; tk_env_snapshot_lookup (a tk_lookup_fn, CTX = the struct tk_env)
- * then answers without scanning the environment again. */
-#define TK_ENV_MAX 32
+ * then answers without scanning the environment again.  For every name the
+ * value is the one getenv() returns, the first NAME= entry of the
+ * environment (glibc and musl alike), however many entries there are. */
+#define TK_CONFIG_NAME_COUNT 25
+extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
 struct tk_env {
-	unsigned count;
-	const char *name[TK_ENV_MAX];
-	const char *value[TK_ENV_MAX];
+	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
+	unsigned count;		/* names found: their indexes in found[] */
+	unsigned char found[TK_CONFIG_NAME_COUNT];
+	bool secure;		/* tk_secure_execution() at the scan */
 };
-extern const char *const tk_config_names[];
 void tk_env_scan(struct tk_env *env, const char *const *envp);
 const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure);
 
@@ -74,6 +95,8 @@ void tk_config_defaults(struct tk_config *cfg);
 
 /* Fills CFG from the lookup, calling WARN for every value that does not
  * parse (that setting keeps its default).  Returns the number of warnings.
+ * Where the lookup hides the secure values (secure execution), CFG gets
+ * the defaults, or the master switch off, and nothing is warned about.
  * Never allocates; safe to call before main. */
 unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
@@ -88,6 +111,9 @@ enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
 bool tk_word_is(const char *text, const char *word);
 
 int tk_parse_bool(const char *text, bool *out);
+/* What VAR (TCPKEEP_ENABLE or an alias) says of the master switch: a
+ * boolean, and for KEEPALIVE (the HOWTO's library) also "skip" = off. */
+int tk_parse_enable(const char *var, const char *text, bool *out);
 /* Duration with optional unit ms/s/m/h; a bare number is in BARE_UNIT.
  * Result in milliseconds; rejects overflow past UINT64 ms. */
 int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
@@ -115,6 +141,7 @@ size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max);
 
 /* What each kind of value accepts, worded for messages. */
 extern const char tk_accepts_bool[];
+extern const char tk_accepts_keepalive[];
 extern const char tk_accepts_seconds[];
 extern const char tk_accepts_count[];
 extern const char tk_accepts_user_timeout[];

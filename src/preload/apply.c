@@ -34,6 +34,24 @@ unsigned tk_option_bit(int level, int name)
 	}
 }
 
+/* The timers left at the system default (TK_PROG_* bits), fixed at load
+ * with the options. */
+static unsigned unset_bits;
+
+/* tk_options.set when some timer is left at the system default: that
+ * option is not set.  TK_TCP_IDLE comes first in the unrolled case, and
+ * its failure is how a stale table entry shows; when it is not set, the
+ * kernel is asked instead whether FD is TCP. */
+static int set_listed(int fd, int level, int name, const void *value,
+		      socklen_t len)
+{
+	unsigned bit = tk_option_bit(level, name);
+
+	if (bit & unset_bits)
+		return bit == TK_PROG_IDLE && !tk_fd_is_tcp(fd) ? -1 : 0;
+	return tk_real_setsockopt(fd, level, name, value, len);
+}
+
 static void add(struct tk_options *opts, int level, int name, int value,
 		unsigned bit, const char *label)
 {
@@ -51,10 +69,15 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->count = 0;
 	/* The timers first: SO_KEEPALIVE then arms the first probe with the
 	 * configured idle time rather than the kernel's. */
-	add(opts, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s, TK_PROG_IDLE, "idle");
-	add(opts, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s, TK_PROG_INTVL,
-	    "intvl");
-	add(opts, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT, "cnt");
+	if (cfg->idle_set)
+		add(opts, IPPROTO_TCP, TK_TCP_IDLE, cfg->idle_s, TK_PROG_IDLE,
+		    "idle");
+	if (cfg->intvl_set)
+		add(opts, IPPROTO_TCP, TCP_KEEPINTVL, cfg->intvl_s,
+		    TK_PROG_INTVL, "intvl");
+	if (cfg->cnt_set)
+		add(opts, IPPROTO_TCP, TCP_KEEPCNT, cfg->cnt, TK_PROG_CNT,
+		    "cnt");
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	if (cfg->user_timeout_set)
 		add(opts, IPPROTO_TCP, TCP_USER_TIMEOUT,
@@ -68,6 +91,10 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 	opts->user_timeout = (int)cfg->user_timeout_ms;
 	opts->has_user_timeout = cfg->user_timeout_set;
 	opts->on = 1;
+	unset_bits = (cfg->idle_set ? 0 : TK_PROG_IDLE) |
+		     (cfg->intvl_set ? 0 : TK_PROG_INTVL) |
+		     (cfg->cnt_set ? 0 : TK_PROG_CNT);
+	opts->set = unset_bits != 0 ? set_listed : TK_REAL(setsockopt);
 }
 
 int tk_apply(int fd, const struct tk_options *opts,

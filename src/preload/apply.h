@@ -46,6 +46,12 @@ struct tk_options {
 	/* The same values, for the unrolled common case. */
 	int idle, intvl, cnt, user_timeout, on;
 	bool has_user_timeout;
+	/* What the unrolled case calls: the real setsockopt(), taken when
+	 * the options are built (after the constructor bound it) and read
+	 * only after the load is published, so a plain read and the call goes
+	 * through memory in one instruction.  When some timer is left at the
+	 * system default (not in opt[]), a filter that skips it instead. */
+	tk_setsockopt_fn set;
 };
 
 TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
@@ -67,26 +73,23 @@ static inline int tk_apply_unrolled(int fd, const struct tk_options *opts,
 	int *errno_p = &errno;
 	int saved_errno = *errno_p;
 
-	if (__builtin_expect(TK_REAL(setsockopt)(fd, IPPROTO_TCP, TK_TCP_IDLE,
-						 &opts->idle,
-						 sizeof(int)) != 0, 0) &&
+	if (__builtin_expect(opts->set(fd, IPPROTO_TCP, TK_TCP_IDLE,
+				       &opts->idle, sizeof(int)) != 0, 0) &&
 	    !fresh && !tk_fd_is_tcp(fd)) {
 		*errno_p = saved_errno;
 		return -1;
 	}
-	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
-				  sizeof(int));
-	(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
-				  sizeof(int));
+	(void)opts->set(fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
+			sizeof(int));
+	(void)opts->set(fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt, sizeof(int));
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	if (with_user_timeout)
-		(void)TK_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-					  &opts->user_timeout, sizeof(int));
+		(void)opts->set(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+				&opts->user_timeout, sizeof(int));
 #else
 	(void)with_user_timeout;
 #endif
-	(void)TK_REAL(setsockopt)(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
-				  sizeof(int));
+	(void)opts->set(fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on, sizeof(int));
 	/* Whether or not a call failed: storing the value errno already
 	 * holds is cheaper than finding out. */
 	*errno_p = saved_errno;

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Logging for the library.  Hooks may log, so nothing here allocates,
  * locks or uses stdio: lines are built in a stack buffer and written with
- * one write(2), and the destination is fixed at load time. */
+ * one write(2) (stderr, a file) or one send (syslog), with async-signal-safe
+ * calls only, and the destination is fixed at load time.
+ *
+ * Where lines may go (SPEC section 4): stderr only while descriptor 2 is
+ * still the file it was at load and not a socket; a TCPKEEP_LOG file only
+ * when it is a regular file, never through a symbolic link, never waiting
+ * (a FIFO); /dev/log as a datagram or, like syslog(3), a stream socket. */
 #include "autoconfig.h"
 #include "config.h"
 #include "log.h"
@@ -10,20 +16,36 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fdstate.h"
 #include "real.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
 static char log_path[TK_LOG_PATH_MAX];
+/* Descriptor 2 at load: whether it was open and not a socket, and which
+ * file it was. */
+static bool stderr_usable;
+static dev_t stderr_dev;
+static ino_t stderr_ino;
+/* Set by the first line that could not go to the TCPKEEP_LOG file. */
+static int file_refused;
 
 void tk_log_setup(const struct tk_config *cfg)
 {
+	int saved_errno = errno;
+	struct stat st;
+
 	log_dest = cfg->log;
 	if (cfg->log == TK_LOG_FILE)
 		memcpy(log_path, cfg->log_path, sizeof log_path);
+	stderr_usable = fstat(STDERR_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode);
+	if (stderr_usable) {
+		stderr_dev = st.st_dev;
+		stderr_ino = st.st_ino;
+	}
+	errno = saved_errno;
 }
 
 static void append(struct tk_line *line, const char *s, size_t n)
@@ -162,7 +184,11 @@ static void write_all(int fd, const char *buf, size_t len)
 }
 
 /* syslog(3) takes a lock and may allocate: not usable from a hook.  One
- * datagram to /dev/log in the traditional format does the same job. */
+ * message to /dev/log in the traditional format does the same job.  Like
+ * syslog(3), a datagram first; when /dev/log is a stream socket (the
+ * sendto() fails with EPROTOTYPE: syslog-ng's unix-stream) a connection,
+ * and the message ends with a NUL byte as glibc's do there.  Nothing
+ * waits: a daemon that cannot take the line at once loses it. */
 static void send_syslog(const struct tk_line *line, enum tk_log_level level)
 {
 	/* LOG_USER | LOG_WARNING = 12, LOG_USER | LOG_DEBUG = 15 */
@@ -170,7 +196,7 @@ static void send_syslog(const struct tk_line *line, enum tk_log_level level)
 	struct sockaddr_un sun;
 	char msg[sizeof line->text + 8];
 	size_t n = strlen(pri);
-	int fd;
+	int fd, failed;
 
 	memcpy(msg, pri, n);
 	memcpy(msg + n, line->text, line->len);
@@ -182,15 +208,95 @@ static void send_syslog(const struct tk_line *line, enum tk_log_level level)
 	fd = tk_real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	(void)sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
-		     sizeof sun);
+	failed = sendto(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT,
+			(struct sockaddr *)&sun, sizeof sun) < 0 ? errno : 0;
 	close(fd);
+	if (failed != EPROTOTYPE)
+		return;
+
+	fd = tk_real_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    0);
+	if (fd < 0)
+		return;
+	msg[n++] = '\0';
+	if (tk_real_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+		(void)send(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+/* Descriptor 2 is still the stderr the process started with: open, the
+ * same file, not a socket.  A program that closed it may have a socket or
+ * one of its own files there now. */
+static bool stderr_unchanged(void)
+{
+	struct stat st;
+
+	return stderr_usable && fstat(STDERR_FILENO, &st) == 0 &&
+	       !S_ISSOCK(st.st_mode) && st.st_dev == stderr_dev &&
+	       st.st_ino == stderr_ino;
+}
+
+static void write_stderr(struct tk_line *line)
+{
+	if (!stderr_unchanged())
+		return;
+	line->text[line->len] = '\n';
+	write_all(STDERR_FILENO, line->text, line->len + 1);
+}
+
+/* Appends LINE to the TCPKEEP_LOG file: opened per line (a descriptor kept
+ * open could be closed or reused by the program, and our lines would land
+ * in one of its files or sockets), never through a symbolic link, without
+ * waiting for a FIFO's reader, created 0600 (lines name peers), and
+ * written only when it is a regular file.  Returns 0, or -1 with the
+ * errno of the failure (EINVAL: not a regular file). */
+static int write_file(struct tk_line *line)
+{
+	struct stat st;
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		      O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	line->text[line->len] = '\n';
+	write_all(fd, line->text, line->len + 1);
+	close(fd);
+	return 0;
+}
+
+/* A line the TCPKEEP_LOG file did not take goes to stderr instead, under
+ * stderr's rules; the first time, after one line that says why. */
+static void file_fallback(struct tk_line *line, int err)
+{
+	if (!__atomic_exchange_n(&file_refused, 1, __ATOMIC_RELAXED)) {
+		struct tk_line why;
+
+		tk_line_start(&why);
+		tk_line_str(&why, "TCPKEEP_LOG file ");
+		tk_line_str(&why, log_path);
+		if (err == ELOOP)
+			tk_line_str(&why, " is a symbolic link");
+		else if (err == EINVAL || err == ENXIO)
+			tk_line_str(&why, " is not a regular file");
+		else {
+			tk_line_str(&why, " cannot be opened (errno ");
+			tk_line_long(&why, err);
+			tk_line_str(&why, ")");
+		}
+		tk_line_str(&why, ": logging to stderr");
+		write_stderr(&why);
+	}
+	write_stderr(line);
 }
 
 void tk_log_emit(struct tk_line *line, enum tk_log_level level)
 {
 	int saved_errno = errno;
-	int fd;
 
 	switch (log_dest) {
 	case TK_LOG_NONE:
@@ -199,26 +305,12 @@ void tk_log_emit(struct tk_line *line, enum tk_log_level level)
 		send_syslog(line, level);
 		break;
 	case TK_LOG_FILE:
-		/* Opened per line: a descriptor kept open could be closed
-		 * or reused by the program, and our lines would land in
-		 * one of its files or sockets. */
-		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC
-			  | O_NOCTTY, 0644);
-		if (fd >= 0) {
-			line->text[line->len] = '\n';
-			write_all(fd, line->text, line->len + 1);
-			close(fd);
-		}
+		if (write_file(line) < 0)
+			file_fallback(line, errno);
 		break;
 	case TK_LOG_STDERR:
 	default:
-		/* A program that closed stderr gets its next socket on fd 2:
-		 * our line would go to its peer.  A socket made through our
-		 * hooks is never the stderr the program started with. */
-		if (tk_fd_get(STDERR_FILENO) != TK_FD_UNSEEN)
-			break;
-		line->text[line->len] = '\n';
-		write_all(STDERR_FILENO, line->text, line->len + 1);
+		write_stderr(line);
 		break;
 	}
 	errno = saved_errno;

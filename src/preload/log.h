@@ -21,11 +21,14 @@ void tk_line_long(struct tk_line *line, long value);
 void tk_line_addr(struct tk_line *line, const struct sockaddr *addr,
 		  socklen_t len);
 
-/* Fixes the destination.  Called once, at load, before any warning. */
+/* Fixes the destination, and notes which file descriptor 2 is: the only
+ * stderr lines will ever go to.  Called at load, before any warning. */
 void tk_log_setup(const struct tk_config *cfg);
 
 enum tk_log_level { TK_LOG_WARNING, TK_LOG_DEBUG };
-/* Writes the line (with a newline) to the destination; keeps errno. */
+/* Writes the line (with a newline) to the destination, or drops it where
+ * SPEC section 4 says so (descriptor 2 closed, replaced or a socket);
+ * keeps errno.  Async-signal-safe. */
 void tk_log_emit(struct tk_line *line, enum tk_log_level level);
 
 /* The warn callback of tk_config_load() for the library; CTX is the

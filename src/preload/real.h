@@ -32,12 +32,13 @@ TCPKEEP_HIDDEN tk_accept_fn tk_bind_accept(void);
 TCPKEEP_HIDDEN tk_accept4_fn tk_bind_accept4(void);
 TCPKEEP_HIDDEN tk_setsockopt_fn tk_bind_setsockopt(void);
 
-/* A plain read, so that the compiler can call through the pointer in
- * memory with one instruction (it never folds an atomic load into the
- * call).  It is safe: the only stores are idempotent atomic stores of one
- * aligned pointer, and whichever value a thread sees, the stand-in or the
- * real function, leads to the real function. */
-#define TK_REAL(name) (tk_real_##name##_ptr)
+/* The binders store with __atomic_store_n from any thread, so the hooks
+ * read with a relaxed atomic load: no data race for the compiler to
+ * exploit (re-reading the pointer, tearing it).  Relaxed is enough: the
+ * stores are idempotent, of one aligned pointer, and whichever value a
+ * thread sees, the stand-in or the real function, leads to the real
+ * function, which needs nothing else to be visible. */
+#define TK_REAL(name) __atomic_load_n(&tk_real_##name##_ptr, __ATOMIC_RELAXED)
 
 static inline int tk_real_socket(int domain, int type, int protocol)
 {

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/* tcpkeep --pid (SPEC section 8): the configured options on the TCP
+ * sockets running processes hold now, established and listening.  Each
+ * socket is duplicated with pidfd_getfd(2) and configured through the
+ * duplicate, which is the same socket: the process is not stopped, traced
+ * or restarted.  The rules of the library hold: filters by direction and
+ * peer, and an option the socket already holds at a value other than the
+ * kernel's default (of its network namespace) stays unless --force. */
+#include "autoconfig.h"
+
+#include "config.h"
+#include "decide.h"
+#include "running.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if HAVE_DECL_TCP_KEEPIDLE
+# define TK_OPT_IDLE TCP_KEEPIDLE
+#else
+# define TK_OPT_IDLE TCP_KEEPALIVE
+#endif
+
+#define TK_TCP_ESTABLISHED 1
+#define TK_TCP_LISTEN 10
+
+static void warn(void *ctx, const char *var, const char *value,
+		 const char *accepted)
+{
+	(void)ctx;
+	fprintf(stderr, "tcpkeep: bad value '%s' for %s: expected %s\n",
+		value, var, accepted);
+}
+
+struct line {
+	char buf[512];
+	size_t len;
+};
+
+static void put(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= sizeof l->buf)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, sizeof l->buf - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n;
+	if (l->len >= sizeof l->buf)
+		l->len = sizeof l->buf - 1;
+}
+
+/* One option: kept when the program chose it (unless force), else set.
+ * Returns -1 when setsockopt failed. */
+static int one(struct line *l, int fd, const struct tk_config *cfg,
+	       const char *label, int level, int name, int want, int now,
+	       int def, const char *unit)
+{
+	if (now != def && now != want && !cfg->force) {
+		put(l, " %s=%d%s(kept: the program's)", label, now, unit);
+		return 0;
+	}
+	if (setsockopt(fd, level, name, &want, sizeof want) < 0) {
+		put(l, " %s=failed(%s)", label, strerror(errno));
+		return -1;
+	}
+	put(l, " %s=%d%s", label, want, unit);
+	return 0;
+}
+
+/* Configures one socket; returns -1 when it could not be changed. */
+static int configure(const struct tk_config *cfg, const struct tk_proc *p,
+		     int pidfd, int fd, const struct tk_diag *d,
+		     const struct tk_diag_table *t, const struct tk_netns *n,
+		     bool *reached)
+{
+	char local[64], peer[64], head[256];
+	struct sockaddr_storage ss;
+	struct tk_sockvals v;
+	struct line l = { .len = 0 };
+	bool listening = d->state == TK_TCP_LISTEN;
+	bool accepted = !listening && tk_diag_accepted(t, d);
+	const char *why;
+	int dup, bad = 0;
+
+	tk_format_addr(local, sizeof local, d->family, d->src, d->sport);
+	tk_format_addr(peer, sizeof peer, d->family, d->dst, d->dport);
+	if (listening)
+		snprintf(head, sizeof head, "PID %d (%s) fd %d %s listening",
+			 (int)p->pid, p->comm, fd, local);
+	else
+		snprintf(head, sizeof head, "PID %d (%s) fd %d %s %s %s %s",
+			 (int)p->pid, p->comm, fd, local,
+			 accepted ? "<-" : "->", peer,
+			 accepted ? "accepted" : "connected");
+
+	if (!listening && d->state != TK_TCP_ESTABLISHED) {
+		printf("%s: left alone: state %s\n", head,
+		       tk_tcp_state_name(d->state));
+		return 0;
+	}
+	if (!cfg->enabled) {
+		printf("%s: left alone: TCPKEEP_ENABLE is off\n", head);
+		return 0;
+	}
+	/* A listener's later peers are unknown: only port rules can
+	 * select it (the service port is its own). */
+	if (listening)
+		why = tk_decide(cfg, TK_CALL_ACCEPT, NULL, 0, d->sport);
+	else
+		why = tk_decide(cfg, accepted ? TK_CALL_ACCEPT : TK_CALL_CONNECT,
+				(const struct sockaddr *)&ss, tk_diag_peer(d, &ss),
+				accepted ? d->sport : d->dport);
+	if (why != NULL) {
+		printf("%s: left alone: %s%s\n", head, why,
+		       listening && strstr(why, "ONLY") ?
+		       " (a listener's later peers are not known)" : "");
+		return 0;
+	}
+
+	dup = tk_pidfd_getfd(pidfd, fd);
+	if (dup < 0) {
+		int err = errno;
+		const char *w = tk_pidfd_why(err);
+
+		fprintf(stderr, "tcpkeep: %s: cannot reach the socket: %s\n",
+			head, w ? w : strerror(err));
+		return -1;
+	}
+	if (tk_sockvals_read(dup, &v) < 0) {
+		fprintf(stderr, "tcpkeep: %s: cannot read its options: %s\n",
+			head, strerror(errno));
+		close(dup);
+		return -1;
+	}
+	put(&l, "%s:", head);
+	/* The timers first, so that SO_KEEPALIVE arms the first probe
+	 * with the configured idle time. */
+	/* An option an alias leaves at the system default is not set. */
+	if (cfg->idle_set)
+		bad |= one(&l, dup, cfg, "idle", IPPROTO_TCP, TK_OPT_IDLE,
+			   cfg->idle_s, v.idle, n->def_idle, "s");
+	else
+		put(&l, " idle=unset");
+	if (cfg->intvl_set)
+		bad |= one(&l, dup, cfg, "intvl", IPPROTO_TCP, TCP_KEEPINTVL,
+			   cfg->intvl_s, v.intvl, n->def_intvl, "s");
+	else
+		put(&l, " intvl=unset");
+	if (cfg->cnt_set)
+		bad |= one(&l, dup, cfg, "cnt", IPPROTO_TCP, TCP_KEEPCNT,
+			   cfg->cnt, v.cnt, n->def_cnt, "");
+	else
+		put(&l, " cnt=unset");
+#if HAVE_DECL_TCP_USER_TIMEOUT
+	if (cfg->user_timeout_set)
+		bad |= one(&l, dup, cfg, "user_timeout", IPPROTO_TCP,
+			   TCP_USER_TIMEOUT, (int)cfg->user_timeout_ms,
+			   v.user_timeout, 0, "ms");
+#endif
+	/* On is what is configured, and what a program that set it chose. */
+	if (setsockopt(dup, SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int)) < 0) {
+		put(&l, " keepalive=failed(%s)", strerror(errno));
+		bad = -1;
+	} else {
+		put(&l, " keepalive=on");
+	}
+	close(dup);
+	if (listening)
+		put(&l, "; connections it accepts from now on inherit these");
+	if (bad) {
+		fprintf(stderr, "tcpkeep: %s\n", l.buf);
+		return -1;
+	}
+	printf("%s\n", l.buf);
+	*reached = true;
+	return 0;
+}
+
+int tk_pid_main(int argc, char **argv)
+{
+	static struct tk_config cfg;	/* large: the rule tables */
+	struct tk_scan s;
+	pid_t *pids;
+	size_t *first;		/* per socket of the table: its first holder + 1 */
+	int failed = 0;
+	bool reached = false;
+
+	if (argc < 2 || strcmp(argv[0], "--") != 0) {
+		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
+		return TK_EXIT_USAGE;
+	}
+	pids = calloc((size_t)argc, sizeof *pids);
+	if (pids == NULL)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (tk_parse_pid(argv[i], &pids[i - 1]) < 0) {
+			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
+				argv[i]);
+			free(pids);
+			return TK_EXIT_USAGE;
+		}
+	if (tk_config_load(&cfg, tk_env_lookup, NULL, warn, NULL) > 0) {
+		free(pids);
+		return TK_EXIT_USAGE;
+	}
+	if (tk_scan_run(&s, pids, (size_t)argc - 1) < 0) {
+		perror("tcpkeep: --pid");
+		free(pids);
+		return 1;
+	}
+
+	first = calloc(s.diag.n + 1, sizeof *first);
+	if (first == NULL) {
+		perror("tcpkeep: --pid");
+		return 1;
+	}
+	for (size_t i = 0; i < s.nprocs; i++) {
+		const struct tk_proc *p = &s.procs[i];
+		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
+		size_t found = 0;
+		int pidfd = -1;
+
+		if (p->err != 0) {
+			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
+				tk_proc_why(p->err));
+			failed = 1;
+			continue;
+		}
+		if (p->count > 0 && (n == NULL || !n->dumped)) {
+			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",
+				(int)p->pid, p->comm,
+				n ? strerror(n->err) : "unknown namespace");
+			failed = 1;
+			continue;
+		}
+		for (size_t k = p->first; k < p->first + p->count; k++) {
+			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode);
+
+			if (d == NULL)
+				continue;
+			/* Shared with another process (fork): one socket,
+			 * configured once. */
+			if (first[d - s.diag.v] != 0) {
+				size_t k0 = first[d - s.diag.v] - 1;
+				const struct tk_proc *p0 = p;
+
+				for (size_t j = 0; j <= i; j++)
+					if (s.procs[j].first <= k0 &&
+					    k0 < s.procs[j].first + s.procs[j].count)
+						p0 = &s.procs[j];
+				printf("PID %d (%s) fd %d: the same socket as PID %d fd %d, above\n",
+				       (int)p->pid, p->comm, s.socks[k].fd,
+				       (int)p0->pid, s.socks[k0].fd);
+				found++;
+				continue;
+			}
+			first[d - s.diag.v] = k + 1;
+			if (found++ == 0) {
+				pidfd = tk_pidfd_open(p->pid);
+				if (pidfd < 0) {
+					int err = errno;
+					const char *w = tk_pidfd_why(err);
+
+					fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
+						(int)p->pid, p->comm,
+						w ? w : strerror(err));
+					failed = 1;
+					break;
+				}
+			}
+			if (configure(&cfg, p, pidfd, s.socks[k].fd, d, &s.diag,
+				      n, &reached) < 0)
+				failed = 1;
+		}
+		if (pidfd >= 0)
+			close(pidfd);
+		if (found == 0)
+			printf("PID %d (%s): no TCP sockets\n", (int)p->pid, p->comm);
+	}
+	if (reached)
+		printf("Sockets these processes open from now on are not reached: "
+		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
+	fflush(stdout);
+	tk_scan_free(&s);
+	free(first);
+	free(pids);
+	return failed;
+}

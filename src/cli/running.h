@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* Processes that are already running (SPEC section 8): what the helper's
+ * `pid` and `status` modes share.  The kernel's table of TCP sockets comes
+ * from sock_diag (sockdiag.c), which process holds which socket from
+ * /proc/PID/fd (procfd.c), the option values from a duplicate of the
+ * socket taken with pidfd_getfd(2) (sockvals.c). */
+#ifndef TCPKEEP_RUNNING_H
+#define TCPKEEP_RUNNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define TK_EXIT_USAGE 125
+
+/* ------------------------------------------------------------ sockdiag.c */
+
+/* One TCP socket as sock_diag reports it. */
+struct tk_diag {
+	uint32_t inode;
+	uint64_t netns;		/* inode of the network namespace dumped */
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t state;		/* TCP_ESTABLISHED, TCP_LISTEN, ... */
+	uint8_t timer;		/* 0 none, 1 retransmit, 2 keepalive, 4 probe */
+	uint8_t retrans;
+	uint32_t expires_ms;
+	uint16_t sport, dport;	/* host byte order */
+	uint8_t src[16], dst[16];	/* network byte order, 4 bytes for v4 */
+};
+
+struct tk_diag_table {
+	struct tk_diag *v;
+	size_t n, cap;
+	uint32_t *slot;		/* open addressing by inode: index + 1 */
+	size_t nslots;
+	uint32_t *listen;	/* indexes of the listeners */
+	size_t nlisten;
+};
+
+/* Appends every TCP socket (v4 and v6, all states but TIME_WAIT and
+ * SYN_RECV, which belong to no process) of the calling thread's network
+ * namespace, tagged NETNS.  Returns 0, or -1 with errno. */
+int tk_diag_dump(struct tk_diag_table *t, uint64_t netns);
+/* Builds the inode index; call after the last dump. */
+int tk_diag_index(struct tk_diag_table *t);
+const struct tk_diag *tk_diag_find(const struct tk_diag_table *t,
+				   uint32_t inode);
+/* True when D is a connection accepted by a listener of the same
+ * namespace (same local port, same or wildcard address). */
+bool tk_diag_accepted(const struct tk_diag_table *t, const struct tk_diag *d);
+void tk_diag_free(struct tk_diag_table *t);
+
+const char *tk_tcp_state_name(unsigned state);
+/* "10.0.0.1:80", "[::1]:80", "*:80" for a wildcard. */
+void tk_format_addr(char *buf, size_t len, unsigned family,
+		    const uint8_t *addr, unsigned port);
+/* The peer as a sockaddr, for the rule matcher. */
+socklen_t tk_diag_peer(const struct tk_diag *d, struct sockaddr_storage *ss);
+
+/* ------------------------------------------------------------ procfd.c */
+
+struct tk_fdsock {
+	uint32_t inode;
+	int fd;
+};
+
+struct tk_proc {
+	pid_t pid;
+	char comm[32];
+	uint64_t netns;		/* 0: unknown */
+	int err;		/* errno when its descriptors could not be listed */
+	size_t first, count;	/* its sockets in tk_scan.socks */
+};
+
+struct tk_netns {
+	uint64_t ino;
+	pid_t via;		/* a process in it, to enter it through */
+	bool dumped;
+	int err;		/* errno when it could not be read */
+	/* The kernel's defaults there (a fresh socket's values). */
+	int def_idle, def_intvl, def_cnt;
+};
+
+struct tk_scan {
+	struct tk_proc *procs;
+	size_t nprocs, capprocs;
+	struct tk_fdsock *socks;
+	size_t nsocks, capsocks;
+	struct tk_netns *nets;
+	size_t nnets, capnets;
+	struct tk_diag_table diag;
+	uint64_t own_netns;
+};
+
+/* Lists the sockets of the processes PIDS (all of /proc when N is 0),
+ * then dumps the TCP table of every network namespace they are in
+ * (entering it with setns(2) when it is not ours and we may).  A PID that
+ * does not exist gets err = ESRCH. */
+int tk_scan_run(struct tk_scan *s, const pid_t *pids, size_t n);
+void tk_scan_free(struct tk_scan *s);
+/* Why a process's sockets could not be listed (tk_proc.err), one phrase. */
+const char *tk_proc_why(int err);
+const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
+
+/* Per-process facts status needs. */
+bool tk_proc_has_library(pid_t pid);	/* libtcpkeep.so mapped */
+/* The process's cgroup v2 directory (absolute path), or -1. */
+int tk_proc_cgroup(pid_t pid, char *buf, size_t len);
+
+/* Parses a process ID: decimal, 1 .. INT_MAX.  0 or -1. */
+int tk_parse_pid(const char *text, pid_t *out);
+
+/* ------------------------------------------------------------ sockvals.c */
+
+struct tk_sockvals {
+	int keepalive, idle, intvl, cnt, user_timeout;	/* ms for the last */
+};
+
+/* pidfd_open(2) and pidfd_getfd(2), -1 with errno (ENOSYS when the
+ * kernel or the headers do not have them). */
+int tk_pidfd_open(pid_t pid);
+int tk_pidfd_getfd(int pidfd, int fd);
+int tk_sockvals_read(int fd, struct tk_sockvals *v);
+/* What an errno from pidfd_open/pidfd_getfd means, for one line. */
+const char *tk_pidfd_why(int err);
+
+/* ------------------------------------------------------------ modes */
+
+/* argv[0] is "--", then the PIDs; the CHECKS are already validated. */
+int tk_pid_main(int argc, char **argv);
+/* The arguments after "status". */
+int tk_status_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Another process's socket, reached through pidfd_getfd(2): the duplicate
+ * is the same socket, so getsockopt() reads and setsockopt() changes what
+ * the process holds, without stopping or tracing it. */
+#include "autoconfig.h"
+
+#include "running.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if HAVE_DECL_TCP_KEEPIDLE
+# define TK_OPT_IDLE TCP_KEEPIDLE
+#else
+# define TK_OPT_IDLE TCP_KEEPALIVE
+#endif
+
+/* Through syscall(2): older C libraries have no wrappers. */
+int tk_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int tk_pidfd_getfd(int pidfd, int fd)
+{
+#ifdef SYS_pidfd_getfd
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+#else
+	(void)pidfd;
+	(void)fd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static int get_int(int fd, int level, int name, int *out)
+{
+	socklen_t len = sizeof *out;
+
+	return getsockopt(fd, level, name, out, &len);
+}
+
+int tk_sockvals_read(int fd, struct tk_sockvals *v)
+{
+	if (get_int(fd, SOL_SOCKET, SO_KEEPALIVE, &v->keepalive) < 0 ||
+	    get_int(fd, IPPROTO_TCP, TK_OPT_IDLE, &v->idle) < 0 ||
+	    get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v->intvl) < 0 ||
+	    get_int(fd, IPPROTO_TCP, TCP_KEEPCNT, &v->cnt) < 0)
+		return -1;
+#if HAVE_DECL_TCP_USER_TIMEOUT
+	if (get_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v->user_timeout) < 0)
+		return -1;
+#else
+	v->user_timeout = 0;
+#endif
+	v->keepalive = v->keepalive != 0;
+	return 0;
+}
+
+const char *tk_pidfd_why(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "permission denied (taking a process's socket needs the "
+			"ptrace access a debugger has: root, or the same user "
+			"where kernel.yama.ptrace_scope allows it)";
+	case ESRCH:
+		return "the process is gone";
+	case EINVAL:
+		return "not a process (a thread ID?)";
+	case EBADF:
+		return "the socket was closed meanwhile";
+	case ENOSYS:
+		return "this kernel has no pidfd_getfd (Linux 5.6 or later is needed)";
+	case EMFILE:
+	case ENFILE:
+		return "too many open files";
+	default:
+		return NULL;
+	}
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/* tcpkeep --status (SPEC section 8): every TCP connection of the given
+ * processes (all visible ones by default), its keepalive values as the
+ * kernel holds them, the timer now, where the values can have come from,
+ * and whether it is at risk.  Text or JSON (schema in tcpkeep(1), RUNNING
+ * PROCESSES).  Nothing is changed. */
+#include "autoconfig.h"
+
+#include "config.h"
+#include "records.h"
+#include "running.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TK_TCP_ESTABLISHED 1
+#define TK_TCP_LISTEN 10
+
+struct row {
+	const struct tk_proc *proc;
+	int fd;
+	const struct tk_diag *d;
+	bool have_vals;		/* read from the socket itself */
+	struct tk_sockvals v;
+	int keepalive;		/* 1 on, 0 off, -1 unknown */
+	const char *source;
+	bool at_risk;
+};
+
+struct opts {
+	bool json, at_risk_only;
+	uint64_t max_idle_ms;
+	pid_t *pids;
+	size_t npids;
+};
+
+static int usage(const char *what, const char *value)
+{
+	if (value != NULL)
+		fprintf(stderr, "tcpkeep: bad value '%s' for %s: expected %s\n",
+			value, what,
+			strcmp(what, "--pid") == 0 ? "a process ID" :
+			"a duration (300, 300s, 5m, 1h, 500ms)");
+	else
+		fprintf(stderr, "tcpkeep: --status: %s\n", what);
+	return TK_EXIT_USAGE;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	o->max_idle_ms = 300000;
+	o->pids = calloc((size_t)argc + 1, sizeof *o->pids);
+	if (o->pids == NULL)
+		return usage("out of memory", NULL);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			o->json = true;
+		} else if (strcmp(a, "--at-risk") == 0) {
+			o->at_risk_only = true;
+		} else if (strcmp(a, "--max-idle") == 0 || strcmp(a, "--pid") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tcpkeep: option %s needs a value\n", a);
+				return TK_EXIT_USAGE;
+			}
+			if (a[2] == 'm') {
+				if (tk_parse_duration_ms(argv[i + 1], TK_UNIT_S,
+							 &o->max_idle_ms) < 0 ||
+				    o->max_idle_ms == 0)
+					return usage("--max-idle", argv[i + 1]);
+			} else if (tk_parse_pid(argv[i + 1], &o->pids[o->npids++]) < 0) {
+				return usage("--pid", argv[i + 1]);
+			}
+			i++;
+		} else {
+			fprintf(stderr, "tcpkeep: --status: unknown argument '%s'\n", a);
+			return TK_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static const char *timer_name(unsigned timer)
+{
+	switch (timer) {
+	case 0: return "none";
+	case 1: return "retransmit";
+	case 2: return "keepalive";
+	case 3: return "time-wait";
+	case 4: return "probe";
+	default: return "other";
+	}
+}
+
+/* The values, their source and the risk of one row. */
+static void judge(struct row *r, const struct tk_netns *n, bool library,
+		  bool ebpf, const struct opts *o)
+{
+	bool nondefault = false, known = r->have_vals;
+
+	if (r->have_vals) {
+		r->keepalive = r->v.keepalive;
+		nondefault = r->v.keepalive || r->v.user_timeout != 0 ||
+			(n != NULL && (r->v.idle != n->def_idle ||
+				       r->v.intvl != n->def_intvl ||
+				       r->v.cnt != n->def_cnt));
+	} else if (r->d->timer == 2) {
+		r->keepalive = 1;	/* only keepalive arms sk_timer here */
+		nondefault = known = true;
+	} else if (r->d->timer == 0 && r->d->state == TK_TCP_ESTABLISHED) {
+		r->keepalive = 0;	/* idle, and no keepalive timer */
+	} else {
+		r->keepalive = -1;
+	}
+	if (nondefault)
+		r->source = library ? "library" : ebpf ? "ebpf" : "program-or-pid";
+	else if (known || r->keepalive == 0)
+		r->source = "kernel";
+	else
+		r->source = "unknown";
+
+	if (r->d->state == TK_TCP_LISTEN)
+		r->at_risk = false;
+	else if (r->keepalive == 0)
+		r->at_risk = true;
+	else if (r->have_vals)
+		r->at_risk = (uint64_t)r->v.idle * 1000 > o->max_idle_ms;
+	else if (r->d->timer == 2)
+		r->at_risk = r->d->expires_ms > o->max_idle_ms;
+	else
+		r->at_risk = false;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_int_or_null(const char *key, bool have, long v)
+{
+	if (have)
+		printf(", \"%s\": %ld", key, v);
+	else
+		printf(", \"%s\": null", key);
+}
+
+static void print_json_row(const struct row *r, bool first)
+{
+	char local[64], peer[64];
+	const struct tk_diag *d = r->d;
+
+	tk_format_addr(local, sizeof local, d->family, d->src, d->sport);
+	tk_format_addr(peer, sizeof peer, d->family, d->dst, d->dport);
+	printf("%s\n    {\"pid\": %d, \"program\": ", first ? "" : ",",
+	       (int)r->proc->pid);
+	json_str(r->proc->comm);
+	printf(", \"fd\": %d, \"family\": \"%s\", \"local\": \"%s\", \"peer\": \"%s\", \"state\": \"%s\"",
+	       r->fd, d->family == AF_INET ? "ipv4" : "ipv6", local, peer,
+	       tk_tcp_state_name(d->state));
+	if (r->keepalive < 0)
+		printf(", \"keepalive\": null");
+	else
+		printf(", \"keepalive\": %s", r->keepalive ? "true" : "false");
+	json_int_or_null("idle", r->have_vals, r->v.idle);
+	json_int_or_null("intvl", r->have_vals, r->v.intvl);
+	json_int_or_null("cnt", r->have_vals, r->v.cnt);
+	json_int_or_null("user_timeout_ms", r->have_vals, r->v.user_timeout);
+	printf(", \"timer\": \"%s\"", timer_name(d->timer));
+	json_int_or_null("timer_ms", d->timer != 0, (long)d->expires_ms);
+	printf(", \"source\": \"%s\", \"at_risk\": %s, \"netns\": %llu}",
+	       r->source, r->at_risk ? "true" : "false",
+	       (unsigned long long)d->netns);
+}
+
+static void print_text_row(const struct row *r)
+{
+	char local[64], peer[64], idle[16], intvl[16], cnt[16], uto[16], timer[32];
+	const struct tk_diag *d = r->d;
+
+	tk_format_addr(local, sizeof local, d->family, d->src, d->sport);
+	tk_format_addr(peer, sizeof peer, d->family, d->dst, d->dport);
+	if (r->have_vals) {
+		snprintf(idle, sizeof idle, "%ds", r->v.idle);
+		snprintf(intvl, sizeof intvl, "%ds", r->v.intvl);
+		snprintf(cnt, sizeof cnt, "%d", r->v.cnt);
+		if (r->v.user_timeout == 0)
+			snprintf(uto, sizeof uto, "-");
+		else
+			snprintf(uto, sizeof uto, "%dms", r->v.user_timeout);
+	} else {
+		strcpy(idle, "?");
+		strcpy(intvl, "?");
+		strcpy(cnt, "?");
+		strcpy(uto, "?");
+	}
+	if (d->timer == 0)
+		snprintf(timer, sizeof timer, "-");
+	else
+		snprintf(timer, sizeof timer, "%s/%u.%us", timer_name(d->timer),
+			 d->expires_ms / 1000, d->expires_ms % 1000 / 100);
+	printf("%-7d %-15s %4d %-23s %-23s %-11s %-3s %6s %6s %3s %8s %-18s %-14s %s\n",
+	       (int)r->proc->pid, r->proc->comm, r->fd, local, peer,
+	       tk_tcp_state_name(d->state),
+	       r->keepalive < 0 ? "?" : r->keepalive ? "on" : "off",
+	       idle, intvl, cnt, uto, timer, r->source,
+	       d->state == TK_TCP_LISTEN ? "-" : r->at_risk ? "AT-RISK" : "ok");
+}
+
+static void print_records(const struct tk_records *rs, bool json)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct tk_record *r = &rs->v[i];
+
+		if (json) {
+			printf("%s\n    {\"cgroup\": ", i ? "," : "");
+			json_str(r->path);
+			printf(", \"id\": \"%s\", \"mode\": ", r->id);
+			json_str(r->mode);
+			printf(", \"pid\": %ld, \"idle\": %ld, \"intvl\": %ld, \"cnt\": %ld",
+			       strtol(r->pid, NULL, 10), strtol(r->idle, NULL, 10),
+			       strtol(r->intvl, NULL, 10), strtol(r->cnt, NULL, 10));
+			if (r->user_timeout[0] >= '0' && r->user_timeout[0] <= '9')
+				printf(", \"user_timeout_ms\": %ld",
+				       strtol(r->user_timeout, NULL, 10));
+			else
+				printf(", \"user_timeout_ms\": null");
+			printf(", \"direction\": ");
+			json_str(r->direction);
+			printf(", \"force\": %s, \"only\": ",
+			       strcmp(r->force, "1") == 0 ? "true" : "false");
+			json_str(r->only);
+			printf(", \"skip\": ");
+			json_str(r->skip);
+			printf("}");
+		} else {
+			printf("  %s: mode=%s pid=%s idle=%s intvl=%s cnt=%s user_timeout=%s direction=%s force=%s",
+			       r->path, r->mode, r->pid, r->idle, r->intvl,
+			       r->cnt, r->user_timeout, r->direction, r->force);
+			if (r->only[0])
+				printf(" only=%s", r->only);
+			if (r->skip[0])
+				printf(" skip=%s", r->skip);
+			putchar('\n');
+		}
+	}
+}
+
+int tk_status_main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct tk_scan s;
+	struct tk_records rs;
+	struct row *rows;
+	unsigned char *seen;
+	size_t nrows = 0, nconn = 0, nrisk = 0, nlisten = 0, hidden = 0;
+	int rc, status = 0;
+	bool first = true;
+	char dur[32];
+
+	rc = parse(argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	tk_records_load(&rs, TK_RECORDS_DIR);
+	if (tk_scan_run(&s, o.pids, o.npids) < 0) {
+		perror("tcpkeep: --status");
+		return 1;
+	}
+	rows = calloc(s.nsocks + 1, sizeof *rows);
+	seen = calloc(s.diag.n + 1, 1);
+	if (rows == NULL || seen == NULL) {
+		perror("tcpkeep: --status");
+		return 1;
+	}
+
+	for (size_t i = 0; i < s.nprocs; i++) {
+		const struct tk_proc *p = &s.procs[i];
+		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
+		bool library = false, ebpf = false, looked = false;
+		int pidfd = -1;
+
+		if (p->err != 0) {
+			if (o.npids > 0) {
+				fprintf(stderr, "tcpkeep: --status: PID %d: %s\n",
+					(int)p->pid, tk_proc_why(p->err));
+				status = 1;
+			}
+			continue;
+		}
+		if (n != NULL && !n->dumped && o.npids > 0 && p->count > 0) {
+			fprintf(stderr, "tcpkeep: --status: PID %d: cannot read the sockets of its network namespace: %s\n",
+				(int)p->pid, strerror(n->err));
+			status = 1;
+		}
+		for (size_t k = p->first; k < p->first + p->count; k++) {
+			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode);
+			struct row *r;
+			int dup;
+
+			if (d == NULL || seen[d - s.diag.v])
+				continue;
+			seen[d - s.diag.v] = 1;
+			if (!looked) {
+				char cg[4096];
+
+				looked = true;
+				library = tk_proc_has_library(p->pid);
+				ebpf = rs.n > 0 &&
+					tk_proc_cgroup(p->pid, cg, sizeof cg) == 0 &&
+					tk_records_match(&rs, cg) != NULL;
+				pidfd = tk_pidfd_open(p->pid);
+			}
+			r = &rows[nrows++];
+			r->proc = p;
+			r->fd = s.socks[k].fd;
+			r->d = d;
+			if (pidfd >= 0 && (dup = tk_pidfd_getfd(pidfd, r->fd)) >= 0) {
+				r->have_vals = tk_sockvals_read(dup, &r->v) == 0;
+				close(dup);
+			}
+			judge(r, n, library, ebpf, &o);
+		}
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	if (o.npids == 0)
+		for (size_t i = 0; i < s.diag.n; i++)
+			hidden += !seen[i];
+
+	if (o.json)
+		printf("{\n  \"schema\": 1,\n  \"max_idle_ms\": %llu,\n  \"connections\": [",
+		       (unsigned long long)o.max_idle_ms);
+	else
+		printf("%-7s %-15s %4s %-23s %-23s %-11s %-3s %6s %6s %3s %8s %-18s %-14s %s\n",
+		       "PID", "PROGRAM", "FD", "LOCAL", "PEER", "STATE", "KA",
+		       "IDLE", "INTVL", "CNT", "USER_TO", "TIMER", "SOURCE", "RISK");
+	for (size_t i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+
+		if (r->d->state == TK_TCP_LISTEN)
+			nlisten++;
+		else
+			nconn++;
+		nrisk += r->at_risk;
+		if (o.at_risk_only && !r->at_risk)
+			continue;
+		if (o.json)
+			print_json_row(r, first);
+		else
+			print_text_row(r);
+		first = false;
+	}
+	if (o.json) {
+		printf("%s],\n  \"attachments\": [", first ? "" : "\n  ");
+		print_records(&rs, true);
+		printf("%s],\n  \"summary\": {\"connections\": %zu, \"at_risk\": %zu, \"listening\": %zu, \"not_visible\": %zu}\n}\n",
+		       rs.n ? "\n  " : "", nconn, nrisk, nlisten, hidden);
+	} else {
+		if (rs.n > 0) {
+			printf("eBPF attachments (%s):\n", TK_RECORDS_DIR);
+			print_records(&rs, false);
+		}
+		if (o.max_idle_ms % 1000 == 0)
+			snprintf(dur, sizeof dur, "%llus",
+				 (unsigned long long)(o.max_idle_ms / 1000));
+		else
+			snprintf(dur, sizeof dur, "%llums",
+				 (unsigned long long)o.max_idle_ms);
+		printf("%zu connection%s, %zu at risk (no keepalive, or a first probe later than %s), %zu listening",
+		       nconn, nconn == 1 ? "" : "s", nrisk, dur, nlisten);
+		if (hidden > 0)
+			printf("; %zu more TCP socket%s held by no process visible to you",
+			       hidden, hidden == 1 ? "" : "s");
+		putchar('\n');
+	}
+	fflush(stdout);
+	if (o.at_risk_only && nrisk > 0)
+		status = 1;
+	free(rows);
+	free(seen);
+	free(o.pids);
+	tk_scan_free(&s);
+	tk_records_free(&rs);
+	return status;
+}

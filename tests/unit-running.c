@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* The parts of --status and --pid that need no other process: attachment
+ * records (src/cli/records.c) read from a scratch directory and matched
+ * against cgroup paths, PID parsing, address formatting, and the sock_diag
+ * dump of our own namespace against a loopback connection made here
+ * (src/cli/sockdiag.c). */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "records.h"
+#include "running.h"
+#include "tap.h"
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		perror(path);
+		exit(99);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void records(void)
+{
+	char dir[] = "/tmp/tk-unit-records.XXXXXX", path[512];
+	struct tk_records rs;
+	const struct tk_record *r;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	write_file(dir, "101", "path=/sys/fs/cgroup/app\nmode=attach\npid=0\n"
+		   "idle=60\nintvl=10\ncnt=6\nuser_timeout=unset\n"
+		   "direction=both\nforce=0\nonly=\nskip=10.0.0.0/8\n");
+	write_file(dir, "102", "path=/sys/fs/cgroup/app/web\nmode=run\npid=42\n"
+		   "idle=30\nintvl=5\ncnt=3\nuser_timeout=45000\n"
+		   "direction=out\nforce=1\nonly=:5432\nskip=\n");
+	/* Not records: a temporary file of the atomic write, no path. */
+	write_file(dir, "103.tmp", "path=/sys/fs/cgroup/other\n");
+	write_file(dir, "104", "mode=attach\n");
+
+	is_int(tk_records_load(&rs, dir), 0, "records: the directory reads");
+	is_int(rs.n, 2, "records: two records, the temporary file and the one without a path left out");
+	r = tk_records_match(&rs, "/sys/fs/cgroup/app");
+	ok(r != NULL && strcmp(r->id, "101") == 0, "the recorded cgroup itself matches");
+	r = tk_records_match(&rs, "/sys/fs/cgroup/app/worker/1");
+	ok(r != NULL && strcmp(r->id, "101") == 0, "a cgroup below it matches");
+	r = tk_records_match(&rs, "/sys/fs/cgroup/app/web/x");
+	ok(r != NULL && strcmp(r->id, "102") == 0, "the deepest record wins");
+	ok(r != NULL && strcmp(r->only, ":5432") == 0 &&
+	   strcmp(r->user_timeout, "45000") == 0 && strcmp(r->pid, "42") == 0,
+	   "its fields as written");
+	ok(tk_records_match(&rs, "/sys/fs/cgroup/application") == NULL,
+	   "a sibling whose name starts the same does not match");
+	ok(tk_records_match(&rs, "/sys/fs/cgroup") == NULL,
+	   "a parent does not match");
+	tk_records_free(&rs);
+
+	is_int(tk_records_load(&rs, "/nonexistent/tcpkeep/records"), 0,
+	       "a missing directory is no records");
+	is_int(rs.n, 0, "and none are listed");
+	tk_records_free(&rs);
+
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		diag("could not remove %s", dir);
+}
+
+static void pids(void)
+{
+	pid_t p = 0;
+
+	ok(tk_parse_pid("1", &p) == 0 && p == 1, "PID 1 parses");
+	ok(tk_parse_pid("2147483647", &p) == 0 && p == 2147483647, "INT_MAX parses");
+	ok(tk_parse_pid("2147483648", &p) < 0, "past INT_MAX is refused");
+	ok(tk_parse_pid("0", &p) < 0, "0 is refused");
+	ok(tk_parse_pid("", &p) < 0, "empty is refused");
+	ok(tk_parse_pid("12x", &p) < 0, "12x is refused");
+	ok(tk_parse_pid("-3", &p) < 0, "-3 is refused");
+}
+
+static void addresses(void)
+{
+	uint8_t a4[16] = { 10, 0, 0, 1 }, zero[16] = { 0 }, a6[16] = { 0 };
+	char buf[64];
+
+	a6[15] = 1;
+	tk_format_addr(buf, sizeof buf, AF_INET, a4, 80);
+	ok(strcmp(buf, "10.0.0.1:80") == 0, "IPv4: %s", buf);
+	tk_format_addr(buf, sizeof buf, AF_INET6, a6, 443);
+	ok(strcmp(buf, "[::1]:443") == 0, "IPv6 in brackets: %s", buf);
+	tk_format_addr(buf, sizeof buf, AF_INET, zero, 7101);
+	ok(strcmp(buf, "*:7101") == 0, "wildcard: %s", buf);
+	tk_format_addr(buf, sizeof buf, AF_INET6, zero, 0);
+	ok(strcmp(buf, "*:*") == 0, "an unconnected peer: %s", buf);
+}
+
+/* A loopback connection of our own, found in the dump by its inodes. */
+static void dump(void)
+{
+	struct tk_diag_table t = { 0 };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof a;
+	const struct tk_diag *dl, *dc, *da;
+	struct stat sl, sc, sa;
+	int l, c, s;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+	    connect(c, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    (s = accept(l, NULL, NULL)) < 0) {
+		diag("no loopback TCP here");
+		return;
+	}
+	if (tk_diag_dump(&t, 1) < 0) {
+		diag("sock_diag not available here: skipping the dump checks");
+		close(s);
+		close(c);
+		close(l);
+		return;
+	}
+	is_int(tk_diag_index(&t), 0, "dump: indexed");
+	fstat(l, &sl);
+	fstat(c, &sc);
+	fstat(s, &sa);
+	dl = tk_diag_find(&t, (uint32_t)sl.st_ino);
+	dc = tk_diag_find(&t, (uint32_t)sc.st_ino);
+	da = tk_diag_find(&t, (uint32_t)sa.st_ino);
+	ok(dl != NULL && dl->state == 10 && dl->sport == ntohs(a.sin_port),
+	   "dump: our listener, state listen, its port");
+	ok(dc != NULL && dc->state == 1 && dc->dport == ntohs(a.sin_port),
+	   "dump: our connected socket, established, to the listener's port");
+	ok(da != NULL && da->state == 1 && da->sport == ntohs(a.sin_port),
+	   "dump: the accepted socket, on the listener's port");
+	ok(dc != NULL && !tk_diag_accepted(&t, dc),
+	   "the connected socket is not taken for an accepted one");
+	ok(da != NULL && tk_diag_accepted(&t, da),
+	   "the accepted socket is: same port as a listener");
+	ok(tk_diag_find(&t, 0) == NULL, "inode 0 is not found");
+	tk_diag_free(&t);
+	close(s);
+	close(c);
+	close(l);
+}
+
+int main(void)
+{
+	records();
+	pids();
+	addresses();
+	dump();
+	return done_testing();
+}
