@@ -271,7 +271,7 @@ static void put_raw(FILE *f, const char *key, const char *value)
 	fputc('\n', f);
 }
 
-int tk_record_write(uint64_t id, const struct tk_record *rec)
+int tk_record_write(uint64_t id, const struct tk_bpf_record *rec)
 {
 	static const char *const dir[] = { "both", "out", "in" };
 	const struct tk_config *cfg = rec->cfg;

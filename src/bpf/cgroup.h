@@ -48,7 +48,7 @@ void tk_global_unlock(int fd);
 int tk_bpffs(char *out, size_t outlen);
 
 /* The record of one attachment (CONTRACT.md, "Attachment records"). */
-struct tk_record {
+struct tk_bpf_record {
 	const char *path;
 	const char *mode;	/* "attach" or "run" */
 	long pid;
@@ -57,7 +57,7 @@ struct tk_record {
 	const char *skip;
 };
 
-int tk_record_write(uint64_t id, const struct tk_record *rec);
+int tk_record_write(uint64_t id, const struct tk_bpf_record *rec);
 void tk_record_remove(uint64_t id);
 /* The path= and mode= of record ID; -1 when there is none. */
 int tk_record_read(uint64_t id, char *path, size_t pathlen, char *mode,

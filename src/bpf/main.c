@@ -131,7 +131,7 @@ static int make_transient(struct transient *t, const char *own,
 	}
 	t->id = (uint64_t)st.st_ino;
 	if (cfg != NULL) {
-		struct tk_record rec = {
+		struct tk_bpf_record rec = {
 			.path = t->path, .mode = "run", .pid = (long)getpid(),
 			.cfg = cfg, .only = raw_rules("TCPKEEP_ONLY"),
 			.skip = raw_rules("TCPKEEP_SKIP"),
@@ -404,7 +404,7 @@ static int cmd_attach(const char *arg)
 	    tk_bpf_attach(bpf, fd, path) < 0 || tk_bpf_pin(bpf, dir) < 0)
 		goto out;
 	{
-		struct tk_record rec = {
+		struct tk_bpf_record rec = {
 			.path = path, .mode = "attach", .pid = 0, .cfg = &cfg,
 			.only = raw_rules("TCPKEEP_ONLY"),
 			.skip = raw_rules("TCPKEEP_SKIP"),
