@@ -289,7 +289,7 @@ step_lint() {
 	#       times on purpose: the results are unusable right before
 	#       abort(), and glibc marks write() warn_unused_result;
 	#   knownConditionTrueFalse in src/cli/check.c, unreadVariable in
-	#       src/hooks.c  cppcheck does not see SYS_socket or SO_DOMAIN
+	#       src/preload/hooks.c  cppcheck does not see SYS_socket or SO_DOMAIN
 	#       from the system headers and judges the #else branch;
 	#   variableScope  the house style declares variables at the top of a
 	#       block; cppcheck would move them inward.
