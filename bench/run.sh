@@ -14,6 +14,9 @@
 #                    bench/.libs/libempty.so of the build tree; skipped if absent)
 #   BENCH_KEEP       a directory to keep the raw data in (per-run times,
 #                    callgrind and strace outputs)
+#   TCPKEEP_BPF      tcpkeep-bpf, for the eBPF-mode rows (default:
+#                    src/tcpkeep-bpf of the build tree; left out when it
+#                    is missing or cannot load here: not root, no cgroup v2)
 #   TCPKEEP_HELPER   the helper timed for --status (default:
 #                    src/tcpkeep-helper of the build tree)
 #   HOLDCONNS        the program holding 100 x 100 connections for it
@@ -24,7 +27,9 @@
 # socket(); "tcpkeep" is bare under LD_PRELOAD with TCPKEEP_DEBUG=0 and the
 # defaults (the same four values); "32 rules" adds TCPKEEP_ONLY with 31
 # CIDR blocks that do not match loopback followed by 127.0.0.0/8, so every
-# connection walks the whole list before it matches.
+# connection walks the whole list before it matches.  "eBPF" is bare in
+# eBPF mode (tcpkeep-bpf run, the same defaults): wall time only, and the
+# programs' own run time from the kernel's statistics.
 #
 # Figures over a target are marked OVER; they never make this script fail.
 # It fails (status 1) when it cannot measure: valgrind or strace missing
@@ -36,6 +41,7 @@ builddir=${BENCH_BUILDDIR:-.}
 connloop=${CONNLOOP:-$builddir/bench/connloop}
 lib=${TCPKEEP_LIBRARY:-$builddir/src/.libs/libtcpkeep.so}
 empty_lib=${BENCH_EMPTY_LIBRARY:-$builddir/bench/.libs/libempty.so}
+bpf=${TCPKEEP_BPF:-$builddir/src/tcpkeep-bpf}
 rounds=${BENCH_ROUNDS:-11}
 conns=${BENCH_CONNS:-20000}
 # Two loop lengths for counted figures: start-up and exit cancel out in the
@@ -61,6 +67,7 @@ die() {
 case $connloop in /*) ;; *) connloop=$(pwd)/$connloop ;; esac
 case $lib in /*) ;; *) lib=$(pwd)/$lib ;; esac
 case $empty_lib in /*) ;; *) empty_lib=$(pwd)/$empty_lib ;; esac
+case $bpf in /*) ;; *) bpf=$(pwd)/$bpf ;; esac
 [ -x "$connloop" ] || die "$connloop not built (run make bench)"
 [ -f "$lib" ] || die "library $lib not found (build it, or set TCPKEEP_LIBRARY)"
 case $rounds in '' | *[!0-9]*) die "BENCH_ROUNDS must be a number" ;; esac
@@ -90,7 +97,16 @@ rules="${rules}127.0.0.0/8"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-bench.XXXXXX") || die "mktemp failed"
 : >"$tmp/verdicts"
 server_pid=
+stats_was=
+stats_cg=
 cleanup() {
+	if [ -n "$stats_was" ]; then
+		echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+	fi
+	if [ -n "$stats_cg" ]; then
+		"$bpf" detach "$stats_cg" >/dev/null 2>&1
+		rmdir "$stats_cg" 2>/dev/null
+	fi
 	if [ -n "${hold_pid:-}" ]; then
 		kill "$hold_pid" 2>/dev/null
 		wait "$hold_pid" 2>/dev/null
@@ -133,6 +149,7 @@ with_variant() {
 	plain) env LD_PRELOAD="$lib" "$@" ;;
 	tcpkeep) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 "$@" ;;
 	rules) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 TCPKEEP_ONLY="$rules" "$@" ;;
+	ebpf) env TCPKEEP_DEBUG=0 "$bpf" run -- "$@" ;;
 	*) die "unknown variant $wv" ;;
 	esac
 }
@@ -200,12 +217,22 @@ echo "library: $lib"
 echo "variants: bare = no options; native = the program sets keepalive 60/10/6 itself after socket();"
 echo "  tcpkeep = bare under LD_PRELOAD, TCPKEEP_DEBUG=0, defaults 60/10/6;"
 echo "  32 rules = tcpkeep with TCPKEEP_ONLY = 31 non-matching IPv4 CIDR blocks, then 127.0.0.0/8"
+# eBPF mode when tcpkeep-bpf can load here (root, cgroup v2, kernel).
+have_bpf=
+if [ -x "$bpf" ] && "$bpf" check >"$tmp/bpf-check" 2>&1; then
+	have_bpf=yes
+	echo "  eBPF = bare in eBPF mode ($bpf run), the same defaults"
+else
+	echo "  eBPF mode left out: $(tail -n 1 "$tmp/bpf-check" 2>/dev/null || echo "$bpf not built")"
+fi
 if [ -n "$pinned" ]; then
 	echo "loops pinned to CPU 0, the separate listener to CPU 1"
 fi
 
 ## ------------------------------------------------------------ wall time
 variants="bare native tcpkeep rules"
+wall_variants=$variants
+[ -n "$have_bpf" ] && wall_variants="$variants ebpf"
 
 # wall_case NAME CONNLOOP-ARGS...: ROUNDS rounds, each variant once per
 # round, the order rotated every round.
@@ -215,7 +242,7 @@ wall_case() {
 	: >"$tmp/wall.$wc_name"
 	wc_r=1
 	while [ "$wc_r" -le "$rounds" ]; do
-		wc_order=$variants
+		wc_order=$wall_variants
 		wc_k=1
 		while [ "$wc_k" -lt "$wc_r" ]; do
 			wc_order="${wc_order#* } ${wc_order%% *}"
@@ -266,6 +293,7 @@ config_name() {
 	case $1 in
 	tcpkeep) echo default ;;
 	rules) echo "32 rules" ;;
+	ebpf) echo "eBPF" ;;
 	esac
 }
 
@@ -273,13 +301,17 @@ wall_report() {
 	wr_file=$tmp/wall.$1
 	wr_bare=$(col_median "$wr_file" bare)
 	wr_native=$(col_median "$wr_file" native)
-	for wr_v in tcpkeep rules; do
+	wr_vs="tcpkeep rules"
+	[ -n "$have_bpf" ] && wr_vs="$wr_vs ebpf"
+	for wr_v in $wr_vs; do
 		wr_tk=$(col_median "$wr_file" "$wr_v")
 		wr_rn=$(ratio_median "$wr_file" "$wr_v" native)
 		wr_rb=$(ratio_median "$wr_file" "$wr_v" bare)
 		wr_sp=$(ratio_spread "$wr_file" "$wr_v" native)
 		if [ "$wr_v" = tcpkeep ]; then
 			wr_mark="<= 1.02 $(verdict "$wr_rn" 1.02)"
+		elif [ "$wr_v" = ebpf ]; then
+			wr_mark="(the program's run time: below)"
 		else
 			wr_mark="(1.02 for the default)"
 		fi
@@ -301,6 +333,74 @@ wall_report local same-process
 echo "   client-only: socket, connect, close (listener in another process);"
 echo "   same-process: socket, connect, accept, close, close; +- is half the interquartile"
 echo "   range of the per-round tk/native ratios; load average now: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+[ -n "$have_bpf" ] &&
+	echo "   eBPF: the tcpkeep column is eBPF mode's (both ends in its cgroup for same-process)"
+
+## ------------------------------------------------------------ eBPF programs
+# prog_stat ID FIELD: run_time_ns or run_cnt of program ID.
+prog_stat() {
+	bpftool prog show id "$1" 2>/dev/null |
+		awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
+}
+
+# bpf_stats_case LABEL CONNLOOP-ARGS...: connloop in a cgroup that
+# tcpkeep-bpf attach pinned the programs to; kernel time and runs of each
+# program per connection.
+bpf_stats_case() {
+	bs_label=$1
+	shift
+	bs_dir=$("$bpf" attach "$stats_cg" >/dev/null 2>&1 &&
+		awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "bpf") { print $5; exit } break } }' /proc/self/mountinfo)
+	[ -n "$bs_dir" ] || { echo "   $bs_label: attach failed"; return; }
+	bs_dir=$bs_dir/tcpkeep/$(stat -c %i "$stats_cg")
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$stats_cg" \
+		"$connloop" -o bare -n "$conns" -w 0 "$@" >/dev/null ||
+		die "connloop in the eBPF cgroup failed"
+	for bs_p in sockops sockopt; do
+		bs_id=$(bpftool link show pinned "$bs_dir/$bs_p" 2>/dev/null |
+			awk '{ for (i = 1; i < NF; i++) if ($i == "prog") { print $(i + 1); exit } }')
+		# bpftool leaves out the counters of a program that never ran.
+		bs_ns=nan bs_cnt=nan
+		if [ -n "$bs_id" ]; then
+			bs_ns=$(prog_stat "$bs_id" run_time_ns)
+			bs_cnt=$(prog_stat "$bs_id" run_cnt)
+		fi
+		awk -v l="$bs_label" -v p="tcpkeep_$bs_p" -v ns="${bs_ns:-0}" -v c="${bs_cnt:-0}" -v n="$conns" 'BEGIN {
+			if (ns == "nan" || c == "nan") { printf "%-13s %-16s %9s\n", l, p, "n/a"; exit }
+			printf "%-13s %-16s %9.2f %9.0f %9.0f\n", l, p, c / n, (c > 0 ? ns / c : 0), ns / n }'
+	done
+	"$bpf" detach "$stats_cg" >/dev/null 2>&1
+}
+
+if [ -n "$have_bpf" ]; then
+	echo
+	echo "== eBPF mode: kernel time in the programs per connection (kernel.bpf_stats_enabled=1"
+	echo "   for this part only; $conns connections, tcpkeep-bpf attach on a temporary cgroup)"
+	stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)
+	stats_own=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)$(sed -n 's/^0:://p' /proc/self/cgroup)
+	stats_cg=${stats_own%/}/tcpkeep-bench-$$
+	if ! command -v bpftool >/dev/null 2>&1; then
+		echo "   skipped: bpftool not found"
+	elif [ -z "$stats_was" ] || ! echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null; then
+		echo "   skipped: cannot set kernel.bpf_stats_enabled"
+	elif ! mkdir "$stats_cg" 2>/dev/null; then
+		echo "   skipped: cannot create $stats_cg"
+	else
+		printf '%-13s %-16s %9s %9s %9s\n' case program runs/conn ns/run ns/conn
+		start_listener
+		bpf_stats_case client-only tcp "$port"
+		stop_server
+		bpf_stats_case same-process local
+		rmdir "$stats_cg" 2>/dev/null
+		stats_cg=
+		echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
+		echo "   kernel.bpf_stats_enabled restored to $stats_was"
+		stats_was=
+		echo "   runs/conn: sock_ops callbacks per connection (the options are set in one);"
+		echo "   tcpkeep_sockopt runs only on the program's own setsockopt() calls (none here)"
+	fi
+fi
 
 ## ------------------------------------------------------------ instructions
 

@@ -13,7 +13,7 @@
 
 #include "tap.h"
 
-/* The library defines the table in hooks.c; the unit test owns one. */
+/* The library defines the table in descriptors.c; the unit test owns one. */
 uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE];
 
 static const char *const all_vars[] = {

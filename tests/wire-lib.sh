@@ -277,6 +277,24 @@ wire_report() {
 	echo "WIRE|$1|$2|$3|$4|$wire_ratio"
 }
 
+# wire_check_etimedout NAME ROW-LABEL THEORY FIELD LATE: NAME's connection
+# must have ended with ETIMEDOUT between THEORY - 1 and THEORY + LATE
+# seconds, as the FIELD= of its error event counts them (t: since it
+# connected, tsend: since its send); one table row either way.
+wire_check_etimedout() {
+	wire_ce_errno=$(wire_event "$1" error errno)
+	wire_ce_t=$(wire_event "$1" error "$4")
+	if [ "$wire_ce_errno" != ETIMEDOUT ]; then
+		wire_fail "$2: expected ETIMEDOUT, got '${wire_ce_errno:-still blocked}'"
+		wire_report "$2" "FAIL ${wire_ce_errno:-blocked}" "${wire_ce_t:--}" "$3"
+	elif ! wire_within "$wire_ce_t" "$(($3 - 1))" "$(($3 + $5))"; then
+		wire_fail "$2: ETIMEDOUT after $wire_ce_t s, expected about $3 s"
+		wire_report "$2" "FAIL late ETIMEDOUT" "$wire_ce_t" "$3"
+	else
+		wire_report "$2" "ETIMEDOUT" "$wire_ce_t" "$3"
+	fi
+}
+
 # wire_finish: the test's exit status.
 wire_finish() {
 	if [ "$wire_failed" -ne 0 ]; then
@@ -288,4 +306,57 @@ wire_finish() {
 		exit 1
 	fi
 	exit 0
+}
+
+# ------------------------------------------------------------ eBPF mode
+# The scenarios' eBPF-mode rows (tests/wire-bpf-*.test) and tests/bpf-*.tap.
+
+# wire_bpf_init: skip (77) unless eBPF mode works here; sets WIRE_BPF,
+# the words that start a command in eBPF mode.
+wire_bpf_init() {
+	command -v tcpkeep-bpf >/dev/null 2>&1 ||
+		wire_skip "tcpkeep-bpf is not built (configure found no clang -target bpf, libbpf or bpftool)"
+	wire_bpf_out=$(tcpkeep --bpf --check 2>&1)
+	[ $? -eq 125 ] && wire_skip "$(echo "$wire_bpf_out" | tail -n 1)"
+	WIRE_BPF="tcpkeep --bpf --"
+}
+
+# wire_bpf_peer NS NAME ENV PROGRAM ARGS...: PROGRAM in eBPF mode inside
+# NS.  The cgroup is joined before `ip netns exec` (which remounts /sys);
+# every step execs, so the PID is PROGRAM's.
+wire_bpf_peer() {
+	wire_pns=$1 wire_pname=$2 wire_penv=$3
+	shift 3
+	: >"$wire_tmp/$wire_pname"
+	# shellcheck disable=SC2086 # ENV and the runner are word lists
+	env $wire_penv $WIRE_BPF ip netns exec "$wire_pns" "$@" \
+		>"$wire_tmp/$wire_pname" 2>"$wire_tmp/$wire_pname.err" &
+	wire_last_pid=$!
+	wire_pids="$wire_pids $wire_last_pid"
+	eval "wire_pid_$wire_pname=\$wire_last_pid"
+}
+
+# wire_plain_peer NS NAME PROGRAM ARGS...: PROGRAM inside NS, no tcpkeep.
+wire_plain_peer() {
+	wire_pns=$1 wire_pname=$2
+	shift 2
+	: >"$wire_tmp/$wire_pname"
+	ip netns exec "$wire_pns" "$@" \
+		>"$wire_tmp/$wire_pname" 2>"$wire_tmp/$wire_pname.err" &
+	wire_last_pid=$!
+	wire_pids="$wire_pids $wire_last_pid"
+	eval "wire_pid_$wire_pname=\$wire_last_pid"
+}
+
+# wire_go_client DIR: builds tests/bpf-client.go with CGO_ENABLED=0 in DIR
+# (its own cache, no network) and prints the executable's path; status 1
+# when there is no Go toolchain or the build fails (DIR/go.log says why).
+wire_go_client() {
+	mkdir -p "$1" || return 1
+	command -v go >/dev/null 2>&1 || { echo "no go" >"$1/go.log"; return 1; }
+	cp "$TESTS_SRCDIR/bpf-client.go" "$1/main.go" &&
+		(cd "$1" && env GOCACHE="$1/cache" GOPATH="$1/path" \
+			GOTOOLCHAIN=local GO111MODULE=off GOFLAGS= GOPROXY=off \
+			CGO_ENABLED=0 go build -o client main.go) >"$1/go.log" 2>&1 &&
+		echo "$1/client"
 }

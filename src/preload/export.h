@@ -10,4 +10,11 @@
  * assume they may live in another object and reach them through the GOT. */
 #define TCPKEEP_HIDDEN __attribute__((visibility("hidden")))
 
+/* The exported names are aliases of the hooks, each in the file that
+ * defines the hook: the binder in real.c can then compare what dlsym
+ * returns with our own addresses. */
+#define EXPORT_ALIAS(name) \
+	extern __typeof(tk_hook_##name) name \
+		__attribute__((alias("tk_hook_" #name))) TCPKEEP_EXPORT
+
 #endif

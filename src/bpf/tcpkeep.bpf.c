@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* The kernel side of eBPF mode (SPEC section 7): the options of SPEC
+ * section 4 set on the TCP connections of the processes of one cgroup.
+ *
+ *   tcpkeep_sockops  (sock_ops) sets the options when a connection is
+ *                    made: at connect() for outgoing ones, when the
+ *                    handshake completes for accepted ones.
+ *   tcpkeep_sockopt  (cgroup/setsockopt) sees the program's own
+ *                    setsockopt() calls: without force mode it marks the
+ *                    options the program chose, so they stay (SPEC section
+ *                    3, option by option); with force mode it refuses
+ *                    changes to a connection that has ours.
+ *
+ * The marks live in socket-local storage cloned to accepted sockets, so a
+ * choice made on a listener holds for the connections it accepts.  The
+ * configuration is read-only data filled by the loader (tcpkeep.c) before
+ * load; the verifier sees it as constants. */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "tcpkeep.h"
+
+/* From the socket headers of the C library, which a -target bpf build
+ * does not include. */
+#define TK_AF_INET	2
+#define TK_AF_INET6	10
+#define TK_SOL_SOCKET	1
+#define TK_SO_KEEPALIVE	9
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+const volatile struct tk_bpf_config tk_cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct tk_bpf_mark);
+} tk_marks SEC(".maps");
+
+/* The peer as rules see it: IPv4 (v4-mapped IPv6 included) in ip[0], or
+ * IPv6 in ip[0..3], network byte order. */
+struct tk_peer {
+	__u32 ip[4];
+	__u32 v4;
+	__u16 port;		/* service port, host byte order */
+};
+
+static __always_inline int rule_matches(const volatile struct tk_bpf_rule *r,
+					const struct tk_peer *p)
+{
+	if (p->port < r->port_lo || p->port > r->port_hi)
+		return 0;
+	if (r->family == TK_BPF_ANY)
+		return 1;
+	if (r->family == TK_BPF_V4)
+		return p->v4 && (p->ip[0] & r->mask[0]) == r->addr[0];
+	return !p->v4 &&
+	       (p->ip[0] & r->mask[0]) == r->addr[0] &&
+	       (p->ip[1] & r->mask[1]) == r->addr[1] &&
+	       (p->ip[2] & r->mask[2]) == r->addr[2] &&
+	       (p->ip[3] & r->mask[3]) == r->addr[3];
+}
+
+static __always_inline int list_matches(const volatile struct tk_bpf_rule *list,
+					__u32 n, const struct tk_peer *p)
+{
+	for (__u32 i = 0; i < TK_BPF_RULES_MAX; i++) {
+		if (i >= n)
+			break;
+		if (rule_matches(&list[i], p))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int set_int(struct bpf_sock_ops *skops, int level,
+				   int name, int value)
+{
+	return bpf_setsockopt(skops, level, name, &value, sizeof value);
+}
+
+SEC("sockops")
+int tcpkeep_sockops(struct bpf_sock_ops *skops)
+{
+	struct tk_bpf_mark *mark = NULL;
+	struct tk_peer peer = {};
+	struct bpf_sock *sk;
+	__u32 prog_set = 0;
+	int outgoing;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		outgoing = 1;
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		outgoing = 0;
+		break;
+	default:
+		return 1;
+	}
+	if (outgoing && tk_cfg.direction == TK_BPF_IN)
+		return 1;
+	if (!outgoing && tk_cfg.direction == TK_BPF_OUT)
+		return 1;
+
+	if (tk_cfg.n_only || tk_cfg.n_skip) {
+		if (skops->family == TK_AF_INET) {
+			peer.ip[0] = skops->remote_ip4;
+			peer.v4 = 1;
+		} else if (skops->family == TK_AF_INET6) {
+			peer.ip[0] = skops->remote_ip6[0];
+			peer.ip[1] = skops->remote_ip6[1];
+			peer.ip[2] = skops->remote_ip6[2];
+			peer.ip[3] = skops->remote_ip6[3];
+			if (peer.ip[0] == 0 && peer.ip[1] == 0 &&
+			    peer.ip[2] == bpf_htonl(0xffff)) {
+				peer.ip[0] = peer.ip[3];
+				peer.ip[1] = peer.ip[2] = peer.ip[3] = 0;
+				peer.v4 = 1;
+			}
+		} else {
+			return 1;
+		}
+		/* remote_port holds the port in network byte order in its
+		 * upper half; local_port is in host byte order. */
+		peer.port = outgoing ? (__u16)bpf_ntohl(skops->remote_port)
+				     : (__u16)skops->local_port;
+		if (tk_cfg.n_skip && list_matches(tk_cfg.skip, tk_cfg.n_skip, &peer))
+			return 1;
+		if (tk_cfg.n_only && !list_matches(tk_cfg.only, tk_cfg.n_only, &peer))
+			return 1;
+	}
+
+	/* A mark exists when the program set one of the options (or its
+	 * listener did).  Only force mode needs one on every connection:
+	 * tcpkeep_sockopt then knows which connections hold our values.
+	 * Without it nothing is allocated per connection. */
+	sk = skops->sk;
+	if (sk) {
+		mark = bpf_sk_storage_get(&tk_marks, sk, 0,
+					  tk_cfg.force ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+		if (mark) {
+			if (mark->applied)
+				return 1;	/* at most once per socket */
+			if (!tk_cfg.force)
+				prog_set = mark->prog_set;
+		}
+	}
+	/* Keepalive already on, and not by the program's own call: a
+	 * tcpkeep program of a cgroup below ours ran first (the kernel runs
+	 * the innermost cgroup's programs first).  The innermost
+	 * configuration wins, as the innermost tcpkeep wrapper's does. */
+	if (!(mark && (mark->prog_set & TK_BPF_SET_KEEPALIVE))) {
+		int on = 0;
+
+		if (bpf_getsockopt(skops, TK_SOL_SOCKET, TK_SO_KEEPALIVE, &on,
+				   sizeof on) == 0 && on)
+			return 1;
+	}
+
+	/* The timers first, so that SO_KEEPALIVE arms the first probe with
+	 * the configured idle time.  A refused option is skipped alone. */
+	if (!(prog_set & TK_BPF_SET_IDLE))
+		set_int(skops, IPPROTO_TCP, TCP_KEEPIDLE, (int)tk_cfg.idle);
+	if (!(prog_set & TK_BPF_SET_INTVL))
+		set_int(skops, IPPROTO_TCP, TCP_KEEPINTVL, (int)tk_cfg.intvl);
+	if (!(prog_set & TK_BPF_SET_CNT))
+		set_int(skops, IPPROTO_TCP, TCP_KEEPCNT, (int)tk_cfg.cnt);
+	if (tk_cfg.user_timeout_set && !(prog_set & TK_BPF_SET_USER_TIMEOUT))
+		set_int(skops, IPPROTO_TCP, TCP_USER_TIMEOUT,
+			(int)tk_cfg.user_timeout);
+	if (!(prog_set & TK_BPF_SET_KEEPALIVE))
+		set_int(skops, TK_SOL_SOCKET, TK_SO_KEEPALIVE, 1);
+	if (mark)
+		mark->applied = 1;
+	return 1;
+}
+
+static __always_inline __u32 option_bit(int level, int name)
+{
+	if (level == TK_SOL_SOCKET)
+		return name == TK_SO_KEEPALIVE ? TK_BPF_SET_KEEPALIVE : 0;
+	if (level != IPPROTO_TCP)
+		return 0;
+	switch (name) {
+	case TCP_KEEPIDLE:
+		return TK_BPF_SET_IDLE;
+	case TCP_KEEPINTVL:
+		return TK_BPF_SET_INTVL;
+	case TCP_KEEPCNT:
+		return TK_BPF_SET_CNT;
+	case TCP_USER_TIMEOUT:
+		return TK_BPF_SET_USER_TIMEOUT;
+	default:
+		return 0;
+	}
+}
+
+SEC("cgroup/setsockopt")
+int tcpkeep_sockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	struct tk_bpf_mark *mark;
+	__u32 bit = option_bit(ctx->level, ctx->optname);
+	int *value;
+
+	/* optlen 0: the kernel takes the program's buffer as it was, with
+	 * no copy (and no limit of one page on its size). */
+	if (!bit || !sk || sk->protocol != IPPROTO_TCP ||
+	    (sk->family != TK_AF_INET && sk->family != TK_AF_INET6)) {
+		ctx->optlen = 0;
+		return 1;
+	}
+	mark = bpf_sk_storage_get(&tk_marks, sk, 0,
+				  BPF_SK_STORAGE_GET_F_CREATE);
+	if (!mark) {
+		ctx->optlen = 0;
+		return 1;
+	}
+	if (tk_cfg.force && mark->applied) {
+		/* Turning keepalive on again is harmless; anything else
+		 * would undo the configured values. */
+		value = ctx->optval;
+		if (bit == TK_BPF_SET_KEEPALIVE &&
+		    (void *)(value + 1) <= ctx->optval_end && *value != 0) {
+			ctx->optlen = 0;
+			return 1;
+		}
+		ctx->optlen = -1;	/* not passed on; the call returns 0 */
+		return 1;
+	}
+	mark->prog_set |= bit;
+	ctx->optlen = 0;
+	return 1;
+}

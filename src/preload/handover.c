@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Sockets connected when the library loads (SPEC section 3): those on
+ * descriptors 0 and 1, and those systemd passes, are decided like
+ * accepted ones. */
+#include "autoconfig.h"
+/* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
+#undef _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#ifdef HAVE_GETAUXVAL
+# include <sys/auxv.h>
+#endif
+
+#include "apply.h"
+#include "classify.h"
+#include "decide.h"
+#include "export.h"
+#include "fdstate.h"
+#include "log.h"
+#include "real.h"
+#include "manage.h"
+
+extern char **environ;
+
+/* The kernel's defaults, read from a TCP socket made for the purpose: an
+ * option of a handed-over socket that differs from them was chosen by
+ * whoever made it, and stays. */
+struct kernel_defaults {
+	int idle, intvl, cnt, user_timeout;
+};
+
+static int int_option(int fd, int level, int name, int fallback)
+{
+	int value;
+	socklen_t len = sizeof value;
+
+	if (getsockopt(fd, level, name, &value, &len) != 0)
+		return fallback;
+	return value;
+}
+
+static void read_kernel_defaults(struct kernel_defaults *d)
+{
+	int type = SOCK_STREAM;
+	int s;
+
+	/* Linux's compiled-in values, should no socket be allowed. */
+	d->idle = TK_KERNEL_IDLE_S;
+	d->intvl = TK_KERNEL_INTVL_S;
+	d->cnt = TK_KERNEL_CNT;
+	d->user_timeout = 0;
+#if HAVE_DECL_SOCK_CLOEXEC
+	type |= SOCK_CLOEXEC;
+#endif
+	s = tk_real_socket(AF_INET, type, 0);
+	if (s < 0)
+		s = tk_real_socket(AF_INET6, type, 0);
+	if (s < 0)
+		return;
+	d->idle = int_option(s, IPPROTO_TCP, TK_TCP_IDLE, d->idle);
+	d->intvl = int_option(s, IPPROTO_TCP, TCP_KEEPINTVL, d->intvl);
+	d->cnt = int_option(s, IPPROTO_TCP, TCP_KEEPCNT, d->cnt);
+#if HAVE_DECL_TCP_USER_TIMEOUT
+	d->user_timeout = int_option(s, IPPROTO_TCP, TCP_USER_TIMEOUT, 0);
+#endif
+	(void)TK_REAL(close)(s);
+}
+
+/* The options FD holds at a value other than the kernel's default, as
+ * TK_PROG_* bits: whoever made the socket chose them. */
+static unsigned chosen_options(int fd, int idle,
+			       const struct kernel_defaults *d)
+{
+	unsigned chosen = 0;
+
+	if (idle != d->idle)
+		chosen |= TK_PROG_IDLE;
+	if (int_option(fd, IPPROTO_TCP, TCP_KEEPINTVL, d->intvl) != d->intvl)
+		chosen |= TK_PROG_INTVL;
+	if (int_option(fd, IPPROTO_TCP, TCP_KEEPCNT, d->cnt) != d->cnt)
+		chosen |= TK_PROG_CNT;
+#if HAVE_DECL_TCP_USER_TIMEOUT
+	if (int_option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, d->user_timeout) !=
+	    d->user_timeout)
+		chosen |= TK_PROG_USER_TO;
+#endif
+	if (int_option(fd, SOL_SOCKET, SO_KEEPALIVE, 0) != 0)
+		chosen |= TK_PROG_KEEPALIVE;
+	return chosen;
+}
+
+/* What adopt_at_load() has seen: the defaults once asked for, and the
+ * sockets decided (inetd puts one connection on 0, 1 and 2). */
+struct load_scan {
+	bool have_defaults;
+	struct kernel_defaults defaults;
+	unsigned seen;
+	struct {
+		int fd;
+		dev_t dev;
+		ino_t ino;
+	} socket[8];
+};
+
+/* FD, when it is a connected TCP socket, decided like an accepted one.
+ * One system call for anything else: a TCP-level option is answered by
+ * TCP sockets only (ENOTSOCK, ENOPROTOOPT or EOPNOTSUPP otherwise). */
+static void adopt_connected(int fd, struct load_scan *scan)
+{
+	struct sockaddr_storage peer;
+	socklen_t peerlen = sizeof peer;
+	struct stat st;
+	unsigned chosen = 0;
+	const char *why;
+	int idle = int_option(fd, IPPROTO_TCP, TK_TCP_IDLE, -1);
+
+	if (idle < 0)
+		return;
+	/* A listener, or a socket not connected yet: decided at accept() or
+	 * connect() like any socket we did not see created. */
+	if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) != 0)
+		return;
+	if (fstat(fd, &st) == 0) {
+		for (unsigned i = 0; i < scan->seen; i++) {
+			if (scan->socket[i].dev == st.st_dev &&
+			    scan->socket[i].ino == st.st_ino) {
+				tk_fd_put(fd, tk_fd_get(scan->socket[i].fd));
+				return;
+			}
+		}
+		if (scan->seen < sizeof scan->socket / sizeof scan->socket[0]) {
+			scan->socket[scan->seen].fd = fd;
+			scan->socket[scan->seen].dev = st.st_dev;
+			scan->socket[scan->seen].ino = st.st_ino;
+			scan->seen++;
+		}
+	}
+	if (!config.force) {
+		if (!scan->have_defaults) {
+			read_kernel_defaults(&scan->defaults);
+			scan->have_defaults = true;
+		}
+		chosen = chosen_options(fd, idle, &scan->defaults);
+	}
+	why = NULL;
+	if (filtering) {
+		struct sockaddr_storage local;
+		socklen_t locallen = sizeof local;
+		int service_port = -1;
+
+		if (rules_need_port &&
+		    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+			service_port = port_of((struct sockaddr *)&local,
+					       locallen);
+		why = tk_decide(&config, TK_CALL_ACCEPT,
+				(const struct sockaddr *)&peer, peerlen,
+				service_port);
+	}
+	(void)settle(fd, chosen, "at load", (const struct sockaddr *)&peer,
+		     peerlen, why, false);
+}
+
+/* The values of LISTEN_PID and LISTEN_FDS in the environment, as getenv()
+ * would find them (the first entry of each), in one pass that looks no
+ * further than the first byte of most entries. */
+static void listen_env(const char **pid, const char **fds)
+{
+	*pid = NULL;
+	*fds = NULL;
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		if ((*e)[0] != 'L' || strncmp(*e, "LISTEN_", 7) != 0)
+			continue;
+		if (*pid == NULL && strncmp(*e + 7, "PID=", 4) == 0)
+			*pid = *e + 11;
+		else if (*fds == NULL && strncmp(*e + 7, "FDS=", 4) == 0)
+			*fds = *e + 11;
+	}
+}
+
+/* A decimal number up to MAX, or -1. */
+static long env_number(const char *text, long max)
+{
+	long value = 0;
+
+	if (text == NULL || *text == '\0')
+		return -1;
+	for (; *text != '\0'; text++) {
+		if (*text < '0' || *text > '9')
+			return -1;
+		value = value * 10 + (*text - '0');
+		if (value > max)
+			return -1;
+	}
+	return value;
+}
+
+/* systemd's socket activation passes LISTEN_FDS descriptors from 3 on,
+ * for the process LISTEN_PID (sd_listen_fds(3)).  At most this many are
+ * looked at: one system call each. */
+#define LISTEN_FDS_MAX 1024
+
+static bool secure_execution(void)
+{
+#ifdef HAVE_GETAUXVAL
+	return getauxval(AT_SECURE) != 0;
+#else
+	return false;
+#endif
+}
+
+/* Descriptors 0 and 1 (inetd, xinetd, sshd -i, tcpserver, systemd with
+ * StandardInput=socket) and those systemd passes.  Everything else is
+ * decided when the program first connects or accepts on it. */
+void adopt_at_load(void)
+{
+	struct load_scan scan;
+	const char *pid_text, *count_text;
+	long pid, count;
+	int saved_errno = errno;
+
+	scan.have_defaults = false;
+	scan.seen = 0;
+	adopt_connected(0, &scan);
+	adopt_connected(1, &scan);
+	/* In a secure-execution process the user's environment names
+	 * nothing: descriptors 0 and 1 only. */
+	listen_env(&pid_text, &count_text);
+	pid = env_number(pid_text, 0x7fffffffL);
+	count = env_number(count_text, 0x7fffffffL);
+	if (count > LISTEN_FDS_MAX)
+		count = LISTEN_FDS_MAX;
+	if (pid > 0 && count > 0 && !secure_execution() &&
+	    pid == table_owner)
+		for (int fd = 3; fd < 3 + count; fd++)
+			adopt_connected(fd, &scan);
+	errno = saved_errno;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* What is done to one socket once its fate is known, off the common
+ * path: the options with a debug line or around the program's own, a
+ * socket the library did not see created, and the debug lines.  The
+ * common path is inline in manage.h. */
+#include "autoconfig.h"
+/* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
+#undef _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#ifdef HAVE_GETAUXVAL
+# include <sys/auxv.h>
+#endif
+
+#include "apply.h"
+#include "classify.h"
+#include "decide.h"
+#include "export.h"
+#include "fdstate.h"
+#include "log.h"
+#include "real.h"
+#include "manage.h"
+
+void debug_start(struct tk_line *line, int fd, const char *call)
+{
+	tk_line_start(line);
+	tk_line_str(line, "fd ");
+	tk_line_long(line, fd);
+	tk_line_str(line, " ");
+	tk_line_str(line, call);
+}
+
+void debug_skip(int fd, const char *call, const struct sockaddr *peer,
+		       socklen_t peerlen, const char *why)
+{
+	struct tk_line line;
+
+	debug_start(&line, fd, call);
+	if (peer != NULL) {
+		tk_line_str(&line, " ");
+		tk_line_addr(&line, peer, peerlen);
+	}
+	tk_line_str(&line, ": skipped: ");
+	tk_line_str(&line, why);
+	tk_log_emit(&line, TK_LOG_DEBUG);
+}
+
+/* manage() when it has more to do than set every option: a debug line, or
+ * options the program set itself to leave alone. */
+__attribute__((noinline))
+bool manage_other(int fd, unsigned prog_mask, const char *call,
+			 const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct tk_line line;
+
+	if (!config.debug) {
+		int rc = tk_apply(fd, &options, prog_mask, options.unset, false,
+				  NULL);
+
+		tk_fd_put(fd, rc < 0 ? TK_FD_NOT_TCP : TK_FD_MANAGED | prog_mask);
+		return rc == 0;
+	}
+	debug_start(&line, fd, call);
+	if (peer != NULL) {
+		tk_line_str(&line, " ");
+		tk_line_addr(&line, peer, peerlen);
+	}
+	tk_line_str(&line, ": ");
+	if (tk_apply(fd, &options, prog_mask, options.unset, false, &line) < 0) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		debug_skip(fd, call, peer, peerlen, "not TCP");
+		return false;
+	}
+	/* Recorded before the line goes out: when FD is 2 (the program
+	 * closed stderr), log.c must know not to write there. */
+	tk_fd_put(fd, TK_FD_MANAGED | prog_mask);
+	tk_log_emit(&line, TK_LOG_DEBUG);
+	return true;
+}
+
+static bool keepalive_already_on(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+	int saved_errno = errno;
+	bool already = getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
+
+	errno = saved_errno;
+	return already;
+}
+
+/* A TCP socket we did not see created.  Whoever made it (a parent, systemd
+ * with KeepAlive=) may already have chosen keepalive: that choice stands.
+ * A number beyond the table cannot hold what the program chose for it, so
+ * outside force mode it is left alone.  Returns false when the socket is
+ * not ours to decide on. */
+bool adopt_unseen(int fd, unsigned *prog_mask, const char *call)
+{
+	if (!tk_fd_is_tcp(fd)) {
+		tk_fd_put(fd, TK_FD_NOT_TCP);
+		if (config.debug)
+			debug_skip(fd, call, NULL, 0, "not TCP");
+		return false;
+	}
+	if (config.force)
+		return true;	/* the configured values win here too */
+	if (!tk_fd_in_table(fd)) {
+		if (config.debug)
+			debug_skip(fd, call, NULL, 0,
+				   "descriptor beyond the library's table");
+		return false;
+	}
+	if (keepalive_already_on(fd)) {
+		leave(fd, *prog_mask, call, NULL, 0,
+		      "keepalive already enabled on it", false);
+		return false;
+	}
+	return true;
+}
