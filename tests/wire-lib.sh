@@ -360,3 +360,20 @@ wire_go_client() {
 			CGO_ENABLED=0 go build -o client main.go) >"$1/go.log" 2>&1 &&
 		echo "$1/client"
 }
+
+# wire_nobody_wrapper: copies of the wrapper and the programs it runs
+# (tcpkeep-helper, tcpkeep-bpf) in a directory user nobody can reach, since
+# the build tree may not be (a clone under /root, mode 700).  Prints the
+# copy of the wrapper; returns 1 when nobody cannot run it (TMPDIR private?).
+wire_nobody_wrapper() {
+	wire_nw=$(command -v tcpkeep) || return 1
+	mkdir -p "$wire_tmp/nobody-bin" || return 1
+	for wire_f in "$wire_nw" "${wire_nw%/*}/tcpkeep-helper" "${wire_nw%/*}/tcpkeep-bpf"; do
+		[ -f "$wire_f" ] || continue
+		cp "$wire_f" "$wire_tmp/nobody-bin/" || return 1
+	done
+	chmod 755 "$wire_tmp" "$wire_tmp/nobody-bin" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "$wire_tmp/nobody-bin/tcpkeep" || return 1
+	echo "$wire_tmp/nobody-bin/tcpkeep"
+}

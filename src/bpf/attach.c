@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* tcpkeep-bpf attach PATH, tcpkeep-bpf detach PATH
+ *
+ * attach: the links pinned in the BPF file system (bpffs/tcpkeep/ID/), so
+ * they stay until detach; attaching again replaces them.
+ * detach: the pins and the record removed. */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "commands.h"
+#include "config.h"
+#include "loader.h"
+
+/* ------------------------------------------------------------ attach */
+
+static int resolve_cgroup(const char *arg, char *path, size_t pathlen,
+			  uint64_t *id)
+{
+	char mount[PATH_MAX], own[PATH_MAX];
+
+	if (find_cgroup_v2(mount, sizeof mount, own, sizeof own) < 0)
+		return -1;
+	if (realpath(arg, path) == NULL || strlen(path) >= pathlen) {
+		tk_say("cannot use the cgroup '%s': %s", arg, strerror(errno));
+		return -1;
+	}
+	if (!tk_cg_is_v2(path) || (*id = tk_cg_id(path)) == 0) {
+		tk_say("'%s' is not a directory of the cgroup v2 hierarchy (%s)",
+		       arg, mount);
+		return -1;
+	}
+	return 0;
+}
+
+static int pin_dir(uint64_t id, char *dir, size_t dirlen, bool create)
+{
+	char fs[PATH_MAX];
+
+	if (tk_bpffs(fs, sizeof fs) < 0) {
+		tk_say("cannot mount the BPF file system at /sys/fs/bpf: %s",
+		       strerror(errno));
+		return -1;
+	}
+	snprintf(dir, dirlen, "%s/tcpkeep", fs);
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	snprintf(dir, dirlen, "%s/tcpkeep/%llu", fs, (unsigned long long)id);
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	tk_say("cannot create %s: %s", dir, strerror(errno));
+	return -1;
+}
+
+int cmd_attach(const char *arg)
+{
+	char path[PATH_MAX], dir[PATH_MAX + 64];
+	struct tk_config cfg;
+	struct tk_bpf *bpf;
+	uint64_t id;
+	int fd, lock, rc = EXIT_SETUP;
+
+	load_config(&cfg);
+	if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
+		return EXIT_SETUP;
+	if (!cfg.enabled) {
+		tk_say("TCPKEEP_ENABLE is off: nothing attached to %s", path);
+		return 0;
+	}
+	bpf = tk_bpf_load(&cfg);
+	if (bpf == NULL)
+		return EXIT_SETUP;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	lock = tk_global_lock();
+	if (fd < 0 || lock < 0) {
+		tk_say("cannot open %s: %s", fd < 0 ? path : TK_RUN_DIR,
+		       strerror(errno));
+		goto out;
+	}
+	tk_cleanup_leftovers(NULL);
+	if (pin_dir(id, dir, sizeof dir, true) < 0 ||
+	    tk_bpf_attach(bpf, fd, path) < 0 || tk_bpf_pin(bpf, dir) < 0)
+		goto out;
+	{
+		struct tk_bpf_record rec = {
+			.path = path, .mode = "attach", .pid = 0, .cfg = &cfg,
+			.only = raw_rules("TCPKEEP_ONLY"),
+			.skip = raw_rules("TCPKEEP_SKIP"),
+		};
+
+		if (tk_record_write(id, &rec) < 0)
+			tk_say("warning: cannot write the record %s/%llu: %s",
+			       TK_RECORD_DIR, (unsigned long long)id,
+			       strerror(errno));
+	}
+	printf("tcpkeep: eBPF program attached to %s until "
+	       "`tcpkeep --cgroup %s --detach`\n", path, path);
+	rc = 0;
+out:
+	tk_global_unlock(lock);
+	if (fd >= 0)
+		close(fd);
+	tk_bpf_close(bpf);	/* the pins keep the links */
+	return rc;
+}
+
+/* A record whose path= is PATH: the id of a cgroup that is gone. */
+static uint64_t recorded_id(const char *arg)
+{
+	char file[PATH_MAX], want[PATH_MAX + 8], line[PATH_MAX + 16];
+	DIR *d = opendir(TK_RECORD_DIR);
+	struct dirent *e;
+	uint64_t id = 0;
+	FILE *f;
+
+	snprintf(want, sizeof want, "path=%s\n", arg);
+	while (d != NULL && id == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(file, sizeof file, "%s/%s", TK_RECORD_DIR, e->d_name);
+		f = fopen(file, "re");
+		if (f == NULL)
+			continue;
+		if (fgets(line, sizeof line, f) != NULL && strcmp(line, want) == 0)
+			id = strtoull(e->d_name, NULL, 10);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return id;
+}
+
+int cmd_detach(const char *arg)
+{
+	char path[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
+	uint64_t id = 0;
+	int lock, found = 0;
+
+	if (realpath(arg, path) != NULL)
+		id = tk_cg_id(path);
+	else
+		id = recorded_id(arg);
+	if (id == 0) {
+		tk_say("nothing is attached to '%s': %s", arg,
+		       realpath(arg, path) ? "not a cgroup directory"
+					  : strerror(errno));
+		return 1;
+	}
+	{
+		char rpath[PATH_MAX], mode[16];
+
+		if (tk_record_read(id, rpath, sizeof rpath, mode, sizeof mode) == 0 &&
+		    strcmp(mode, "run") == 0) {
+			tk_say("%s is the cgroup of a running tcpkeep --bpf "
+			       "command; it goes away when the command ends", arg);
+			return 1;
+		}
+	}
+	lock = tk_global_lock();
+	if (pin_dir(id, dir, sizeof dir, false) == 0) {
+		snprintf(pin, sizeof pin, "%s/sockops", dir);
+		found += unlink(pin) == 0;
+		snprintf(pin, sizeof pin, "%s/sockopt", dir);
+		found += unlink(pin) == 0;
+		rmdir(dir);
+	}
+	snprintf(pin, sizeof pin, "%s/%llu", TK_RECORD_DIR,
+		 (unsigned long long)id);
+	found += unlink(pin) == 0;
+	tk_global_unlock(lock);
+	if (!found) {
+		tk_say("nothing is attached to %s", arg);
+		return 1;
+	}
+	return 0;
+}
