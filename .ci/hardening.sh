@@ -317,7 +317,8 @@ step_lint() {
 	#   SC2119/SC2120  helper functions whose arguments are optional.
 	# The sourced helper files (tests/*.sh) set variables for the scripts
 	# that source them: SC2034 is excluded there only.
-	scripts=$(cd "$top" && ls tests/*.tap tests/*.test src/cli/*.in bench/*.sh .ci/*.sh 2>/dev/null)
+	scripts=$(cd "$top" && ls tests/*.tap tests/*.test tests/release/*.tap tests/release/*.sh \
+		deploy/container/*.sh src/cli/*.in bench/*.sh .ci/*.sh 2>/dev/null)
 	libs=$(cd "$top" && ls tests/*.sh 2>/dev/null)
 	# shellcheck disable=SC2086
 	(cd "$top" && shellcheck -x -P SCRIPTDIR -s sh -e SC2016,SC2002,SC2119,SC2120 $scripts) || status=1
