@@ -413,7 +413,11 @@ void tk_cleanup_leftovers(const char *own_dir)
 		}
 		if (read_record(file, path, sizeof path, mode, sizeof mode) < 0)
 			continue;
-		if (strcmp(mode, "run") == 0) {
+		if (strcmp(mode, "run") == 0 && tk_cg_id(path) != id) {
+			/* The cgroup went (or another took its name) before
+			 * its record did: a watcher killed between the two. */
+			unlink(file);
+		} else if (strcmp(mode, "run") == 0) {
 			clean_transient(path, id);
 		} else if (tk_cg_id(path) != id) {
 			/* An attached cgroup that was removed (or a new one
