@@ -83,7 +83,7 @@ static int one(struct line *l, int fd, const struct tk_config *cfg,
 
 /* Configures one socket; returns -1 when it could not be changed. */
 static int configure(const struct tk_config *cfg, const struct tk_proc *p,
-		     int pidfd, int fd, const struct tk_diag *d,
+		     int fd, const struct tk_diag *d,
 		     const struct tk_diag_table *t, const struct tk_netns *n,
 		     bool *reached)
 {
@@ -131,13 +131,14 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		return 0;
 	}
 
-	dup = tk_pidfd_getfd(pidfd, fd);
+	dup = tk_sock_take(p->pidfd, fd, d->inode, d->netns);
 	if (dup < 0) {
 		int err = errno;
 		const char *w = tk_pidfd_why(err);
 
-		fprintf(stderr, "tcpkeep: %s: cannot reach the socket: %s\n",
-			head, w ? w : strerror(err));
+		fprintf(stderr, "tcpkeep: %s: %s: %s\n", head,
+			err == ESTALE ? "not configured" : "cannot reach the socket",
+			w ? w : strerror(err));
 		return -1;
 	}
 	if (tk_sockvals_read(dup, &v) < 0) {
@@ -232,7 +233,6 @@ int tk_pid_main(int argc, char **argv)
 		const struct tk_proc *p = &s.procs[i];
 		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
 		size_t found = 0;
-		int pidfd = -1;
 
 		if (p->err != 0) {
 			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
@@ -243,7 +243,7 @@ int tk_pid_main(int argc, char **argv)
 		if (p->count > 0 && (n == NULL || !n->dumped)) {
 			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",
 				(int)p->pid, p->comm,
-				n ? strerror(n->err) : "unknown namespace");
+				n ? tk_netns_why(n->err) : "unknown namespace");
 			failed = 1;
 			continue;
 		}
@@ -269,25 +269,19 @@ int tk_pid_main(int argc, char **argv)
 				continue;
 			}
 			first[d - s.diag.v] = k + 1;
-			if (found++ == 0) {
-				pidfd = tk_pidfd_open(p->pid);
-				if (pidfd < 0) {
-					int err = errno;
-					const char *w = tk_pidfd_why(err);
+			if (found++ == 0 && p->pidfd < 0) {
+				const char *w = tk_pidfd_why(p->pidfd_err);
 
-					fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
-						(int)p->pid, p->comm,
-						w ? w : strerror(err));
-					failed = 1;
-					break;
-				}
+				fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
+					(int)p->pid, p->comm,
+					w ? w : strerror(p->pidfd_err));
+				failed = 1;
+				break;
 			}
-			if (configure(&cfg, p, pidfd, s.socks[k].fd, d, &s.diag,
-				      n, &reached) < 0)
+			if (configure(&cfg, p, s.socks[k].fd, d, &s.diag, n,
+				      &reached) < 0)
 				failed = 1;
 		}
-		if (pidfd >= 0)
-			close(pidfd);
 		if (found == 0)
 			printf("PID %d (%s): no TCP sockets\n", (int)p->pid, p->comm);
 	}
