@@ -81,6 +81,50 @@ static int one(struct line *l, int fd, const struct tk_config *cfg,
 	return 0;
 }
 
+/* True when a rule of R names addresses that can be the peer of a
+ * connection a listener of FAMILY on PORT accepts: what such a rule says
+ * depends on the peer, which the listener cannot know.  A rule for other
+ * ports never applies there (the port an accepted connection is judged
+ * by is the listener's), nor an IPv6 one to an IPv4 listener. */
+static bool names_peers(const struct tk_rules *r, unsigned family,
+			unsigned port)
+{
+	for (unsigned i = 0; i < r->count; i++) {
+		const struct tk_rule *x = &r->rule[i];
+
+		if (x->kind == TK_RULE_ANY || port < x->port_lo ||
+		    port > x->port_hi ||
+		    (family == AF_INET && x->kind == TK_RULE_V6))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Why a listener is left alone, or NULL.  The kernel copies a listener's
+ * options to every connection it accepts, so it may be configured only
+ * when the library would give every one of them the options: when no
+ * rule can tell its peers apart.  Port-only rules cannot (the port is its
+ * own): a listener they select (no TCPKEEP_SKIP port of its own, a
+ * TCPKEEP_ONLY port of its own) has only peers they select. */
+static const char *listener_why(const struct tk_config *cfg,
+				const struct tk_diag *d)
+{
+	const char *why = tk_decide(cfg, TK_CALL_ACCEPT, NULL, 0, d->sport);
+
+	if (why == NULL && cfg->have_skip &&
+	    names_peers(&cfg->skip, d->family, d->sport))
+		return "TCPKEEP_SKIP names peer addresses: the connections it "
+			"accepts would inherit its options, those from skipped "
+			"peers too";
+	if (why != NULL && cfg->have_only && strstr(why, "ONLY") != NULL &&
+	    names_peers(&cfg->only, d->family, d->sport))
+		return "TCPKEEP_ONLY names peer addresses: the connections it "
+			"accepts would inherit its options, those from other "
+			"peers too";
+	return why;
+}
+
 /* Configures one socket; returns -1 when it could not be changed. */
 static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		     int fd, const struct tk_diag *d,
@@ -116,18 +160,14 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		printf("%s: left alone: TCPKEEP_ENABLE is off\n", head);
 		return 0;
 	}
-	/* A listener's later peers are unknown: only port rules can
-	 * select it (the service port is its own). */
 	if (listening)
-		why = tk_decide(cfg, TK_CALL_ACCEPT, NULL, 0, d->sport);
+		why = listener_why(cfg, d);
 	else
 		why = tk_decide(cfg, accepted ? TK_CALL_ACCEPT : TK_CALL_CONNECT,
 				(const struct sockaddr *)&ss, tk_diag_peer(d, &ss),
 				accepted ? d->sport : d->dport);
 	if (why != NULL) {
-		printf("%s: left alone: %s%s\n", head, why,
-		       listening && strstr(why, "ONLY") ?
-		       " (a listener's later peers are not known)" : "");
+		printf("%s: left alone: %s\n", head, why);
 		return 0;
 	}
 
