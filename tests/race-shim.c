@@ -4,11 +4,14 @@
  * descriptor with pidfd_getfd(2), so that the target program can put
  * another socket on that number right then, every time.
  *
- * TK_RACE_FD=N  pause at the first pidfd_getfd of descriptor N;
- * TK_RACE_DIR=D create D/go there, then wait (at most 20 s) for D/done
- * before making the call.  Without both it only passes the calls on.
- * The helper reaches pidfd_getfd through syscall(2), so that is the
- * entry point hooked here. */
+ * TK_RACE_FD=N    pause at the first pidfd_getfd of descriptor N;
+ * TK_RACE_OPEN=P  pause at the first open() of the path P (the helper
+ *                 enters a process's network namespace through
+ *                 /proc/PID/ns/net);
+ * TK_RACE_DIR=D   where to pause: create D/go, then wait (at most 20 s)
+ *                 for D/done before making the call.
+ * Without TK_RACE_DIR it only passes the calls on.  The helper reaches
+ * pidfd_getfd through syscall(2), so that is the entry point hooked. */
 #include "autoconfig.h"
 
 #include <dlfcn.h>
@@ -17,31 +20,55 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifdef SYS_pidfd_getfd
-static void hold(long fd)
+static int (*next_open)(const char *, int, ...);
+
+static int real_open(const char *path, int flags, mode_t mode)
+{
+	if (next_open == NULL)
+		next_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	return next_open(path, flags, mode);
+}
+
+/* Once: D/go, then wait for D/done. */
+static void hold(void)
 {
 	static int done;
-	const char *want = getenv("TK_RACE_FD");
 	const char *dir = getenv("TK_RACE_DIR");
 	char path[PATH_MAX];
 	int f;
 
-	if (done || want == NULL || dir == NULL || atol(want) != fd)
+	if (done || dir == NULL)
 		return;
 	done = 1;
 	snprintf(path, sizeof path, "%s/go", dir);
-	f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	f = real_open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (f >= 0)
 		close(f);
 	snprintf(path, sizeof path, "%s/done", dir);
 	for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
 }
-#endif
+
+__attribute__((visibility("default")))
+int open(const char *path, int flags, ...)
+{
+	const char *want = getenv("TK_RACE_OPEN");
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if (want != NULL && strcmp(path, want) == 0)
+		hold();
+	return real_open(path, flags, mode);
+}
 
 /* Every architecture passes up to six integer arguments; reading all six
  * when fewer were given is what the C library's own wrapper does. */
@@ -57,8 +84,12 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 #ifdef SYS_pidfd_getfd
-	if (nr == SYS_pidfd_getfd)
-		hold(a[1]);
+	if (nr == SYS_pidfd_getfd) {
+		const char *want = getenv("TK_RACE_FD");
+
+		if (want != NULL && atol(want) == a[1])
+			hold();
+	}
 #endif
 	if (next == NULL)
 		next = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");

@@ -17,6 +17,10 @@ library, when the test preloads it).
       file DIR/go, put the first socket on the second one's descriptor
       number with dup2(2), and create DIR/done: a program that changes
       what a descriptor holds while tcpkeep --pid looks at it.
+  running-peer.py move HOST PORT NETNS DIR
+      Connect, then wait (at most 60 s) for DIR/go, move this process
+      into the network namespace NETNS (a name under /run/netns) with
+      setns(2), the socket staying where it was, and create DIR/done.
 
 Events on stdout, one line each, flushed at once:
   listening port=P
@@ -26,8 +30,10 @@ Events on stdout, one line each, flushed at once:
   eof t=T
   fds a=FD b=FD            swap: the two descriptors
   swapped                  swap: dup2 done
+  moved                    move: setns done
 """
 
+import ctypes
 import errno
 import os
 import socket
@@ -90,18 +96,40 @@ def swap(host_a, host_b, port, folder):
         sock.connect((host, port))
         held.append(sock)
     emit("fds a=%d b=%d" % (held[0].fileno(), held[1].fileno()))
-    go = os.path.join(folder, "go")
-    for _ in range(600):
-        if os.path.exists(go):
-            break
-        time.sleep(0.1)
-    else:
-        emit("no go")
+    if not wait_go(folder):
         return
     os.dup2(held[0].fileno(), held[1].fileno())
     with open(os.path.join(folder, "done"), "w"):
         pass
     emit("swapped")
+    time.sleep(300)
+
+
+def wait_go(folder):
+    go = os.path.join(folder, "go")
+    for _ in range(600):
+        if os.path.exists(go):
+            return True
+        time.sleep(0.1)
+    emit("no go")
+    return False
+
+
+def move(host, port, netns, folder):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.connect((host, port))
+    emit("connected t=0")
+    if not wait_go(folder):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    nsfd = os.open(os.path.join("/run/netns", netns), os.O_RDONLY)
+    if libc.setns(nsfd, 0x40000000) != 0:    # CLONE_NEWNET
+        emit("error setns errno=%d" % ctypes.get_errno())
+    os.close(nsfd)
+    with open(os.path.join(folder, "done"), "w"):
+        pass
+    emit("moved")
     time.sleep(300)
 
 
@@ -115,6 +143,8 @@ def main(argv):
         connect(argv[1], int(argv[2]), own)
     elif len(argv) == 5 and argv[0] == "swap":
         swap(argv[1], argv[2], int(argv[3]), argv[4])
+    elif len(argv) == 5 and argv[0] == "move":
+        move(argv[1], int(argv[2]), argv[3], argv[4])
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -363,7 +363,7 @@ const char *tk_proc_why(int err)
 const char *tk_netns_why(int err)
 {
 	if (err == ESTALE)
-		return "changed meanwhile: no process of it is in it any more";
+		return "changed meanwhile: none of the processes seen in it is still there (run again)";
 	return strerror(err);
 }
 
