@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #if HAVE_DECL_TCP_KEEPIDLE
@@ -143,13 +144,19 @@ static void list_fds(struct tk_scan *s, int procfd, const char *name,
 	p->count = s->nsocks - p->first;
 }
 
-/* True once the process PIDFD names has ended: its PID may name another
- * process from then on. */
+/* True once the process PIDFD names is gone: its PID may name another
+ * process from then on.  A zombie still holds its PID (and no sockets):
+ * signal 0 tells the two apart where poll(2) would not. */
 static bool ended(int pidfd)
 {
+#ifdef SYS_pidfd_send_signal
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 &&
+		errno == ESRCH;
+#else
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
 	return poll(&pfd, 1, 0) > 0;
+#endif
 }
 
 static void add_proc(struct tk_scan *s, int procfd, pid_t pid)
