@@ -12,6 +12,15 @@ library, when the test preloads it).
       Connect, read the greeting, then block in recv() until the
       connection ends.  --own: set SO_KEEPALIVE and TCP_KEEPIDLE=IDLE
       itself first, as a program with its own choice would.
+  running-peer.py swap HOST_A HOST_B PORT DIR
+      Connect to HOST_A and to HOST_B, then wait (at most 60 s) for the
+      file DIR/go, put the first socket on the second one's descriptor
+      number with dup2(2), and create DIR/done: a program that changes
+      what a descriptor holds while tcpkeep --pid looks at it.
+  running-peer.py move HOST PORT NETNS DIR
+      Connect, then wait (at most 60 s) for DIR/go, move this process
+      into the network namespace NETNS (a name under /run/netns) with
+      setns(2), the socket staying where it was, and create DIR/done.
 
 Events on stdout, one line each, flushed at once:
   listening port=P
@@ -19,9 +28,14 @@ Events on stdout, one line each, flushed at once:
   connected t=0
   error errno=NAME t=T     recv() failed, T seconds after connecting
   eof t=T
+  fds a=FD b=FD            swap: the two descriptors
+  swapped                  swap: dup2 done
+  moved                    move: setns done
 """
 
+import ctypes
 import errno
+import os
 import socket
 import sys
 import time
@@ -74,6 +88,51 @@ def connect(host, port, own):
             return
 
 
+def swap(host_a, host_b, port, folder):
+    held = []
+    for host in (host_a, host_b):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.connect((host, port))
+        held.append(sock)
+    emit("fds a=%d b=%d" % (held[0].fileno(), held[1].fileno()))
+    if not wait_go(folder):
+        return
+    os.dup2(held[0].fileno(), held[1].fileno())
+    with open(os.path.join(folder, "done"), "w"):
+        pass
+    emit("swapped")
+    time.sleep(300)
+
+
+def wait_go(folder):
+    go = os.path.join(folder, "go")
+    for _ in range(600):
+        if os.path.exists(go):
+            return True
+        time.sleep(0.1)
+    emit("no go")
+    return False
+
+
+def move(host, port, netns, folder):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.connect((host, port))
+    emit("connected t=0")
+    if not wait_go(folder):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    nsfd = os.open(os.path.join("/run/netns", netns), os.O_RDONLY)
+    if libc.setns(nsfd, 0x40000000) != 0:    # CLONE_NEWNET
+        emit("error setns errno=%d" % ctypes.get_errno())
+    os.close(nsfd)
+    with open(os.path.join(folder, "done"), "w"):
+        pass
+    emit("moved")
+    time.sleep(300)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "serve":
         serve(int(argv[1]), "--v6" in argv[2:])
@@ -82,6 +141,10 @@ def main(argv):
         if len(argv) == 5 and argv[3] == "--own":
             own = int(argv[4])
         connect(argv[1], int(argv[2]), own)
+    elif len(argv) == 5 and argv[0] == "swap":
+        swap(argv[1], argv[2], int(argv[3]), argv[4])
+    elif len(argv) == 5 and argv[0] == "move":
+        move(argv[1], int(argv[2]), argv[3], argv[4])
     else:
         sys.stderr.write(__doc__)
         return 2

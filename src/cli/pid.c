@@ -81,9 +81,53 @@ static int one(struct line *l, int fd, const struct tk_config *cfg,
 	return 0;
 }
 
+/* True when a rule of R names addresses that can be the peer of a
+ * connection a listener of FAMILY on PORT accepts: what such a rule says
+ * depends on the peer, which the listener cannot know.  A rule for other
+ * ports never applies there (the port an accepted connection is judged
+ * by is the listener's), nor an IPv6 one to an IPv4 listener. */
+static bool names_peers(const struct tk_rules *r, unsigned family,
+			unsigned port)
+{
+	for (unsigned i = 0; i < r->count; i++) {
+		const struct tk_rule *x = &r->rule[i];
+
+		if (x->kind == TK_RULE_ANY || port < x->port_lo ||
+		    port > x->port_hi ||
+		    (family == AF_INET && x->kind == TK_RULE_V6))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Why a listener is left alone, or NULL.  The kernel copies a listener's
+ * options to every connection it accepts, so it may be configured only
+ * when the library would give every one of them the options: when no
+ * rule can tell its peers apart.  Port-only rules cannot (the port is its
+ * own): a listener they select (no TCPKEEP_SKIP port of its own, a
+ * TCPKEEP_ONLY port of its own) has only peers they select. */
+static const char *listener_why(const struct tk_config *cfg,
+				const struct tk_diag *d)
+{
+	const char *why = tk_decide(cfg, TK_CALL_ACCEPT, NULL, 0, d->sport);
+
+	if (why == NULL && cfg->have_skip &&
+	    names_peers(&cfg->skip, d->family, d->sport))
+		return "TCPKEEP_SKIP names peer addresses: the connections it "
+			"accepts would inherit its options, those from skipped "
+			"peers too";
+	if (why != NULL && cfg->have_only && strstr(why, "ONLY") != NULL &&
+	    names_peers(&cfg->only, d->family, d->sport))
+		return "TCPKEEP_ONLY names peer addresses: the connections it "
+			"accepts would inherit its options, those from other "
+			"peers too";
+	return why;
+}
+
 /* Configures one socket; returns -1 when it could not be changed. */
 static int configure(const struct tk_config *cfg, const struct tk_proc *p,
-		     int pidfd, int fd, const struct tk_diag *d,
+		     int fd, const struct tk_diag *d,
 		     const struct tk_diag_table *t, const struct tk_netns *n,
 		     bool *reached)
 {
@@ -116,28 +160,25 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		printf("%s: left alone: TCPKEEP_ENABLE is off\n", head);
 		return 0;
 	}
-	/* A listener's later peers are unknown: only port rules can
-	 * select it (the service port is its own). */
 	if (listening)
-		why = tk_decide(cfg, TK_CALL_ACCEPT, NULL, 0, d->sport);
+		why = listener_why(cfg, d);
 	else
 		why = tk_decide(cfg, accepted ? TK_CALL_ACCEPT : TK_CALL_CONNECT,
 				(const struct sockaddr *)&ss, tk_diag_peer(d, &ss),
 				accepted ? d->sport : d->dport);
 	if (why != NULL) {
-		printf("%s: left alone: %s%s\n", head, why,
-		       listening && strstr(why, "ONLY") ?
-		       " (a listener's later peers are not known)" : "");
+		printf("%s: left alone: %s\n", head, why);
 		return 0;
 	}
 
-	dup = tk_pidfd_getfd(pidfd, fd);
+	dup = tk_sock_take(p->pidfd, fd, d->inode, d->netns);
 	if (dup < 0) {
 		int err = errno;
 		const char *w = tk_pidfd_why(err);
 
-		fprintf(stderr, "tcpkeep: %s: cannot reach the socket: %s\n",
-			head, w ? w : strerror(err));
+		fprintf(stderr, "tcpkeep: %s: %s: %s\n", head,
+			err == ESTALE ? "not configured" : "cannot reach the socket",
+			w ? w : strerror(err));
 		return -1;
 	}
 	if (tk_sockvals_read(dup, &v) < 0) {
@@ -232,7 +273,6 @@ int tk_pid_main(int argc, char **argv)
 		const struct tk_proc *p = &s.procs[i];
 		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
 		size_t found = 0;
-		int pidfd = -1;
 
 		if (p->err != 0) {
 			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
@@ -243,7 +283,7 @@ int tk_pid_main(int argc, char **argv)
 		if (p->count > 0 && (n == NULL || !n->dumped)) {
 			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",
 				(int)p->pid, p->comm,
-				n ? strerror(n->err) : "unknown namespace");
+				n ? tk_netns_why(n->err) : "unknown namespace");
 			failed = 1;
 			continue;
 		}
@@ -269,25 +309,19 @@ int tk_pid_main(int argc, char **argv)
 				continue;
 			}
 			first[d - s.diag.v] = k + 1;
-			if (found++ == 0) {
-				pidfd = tk_pidfd_open(p->pid);
-				if (pidfd < 0) {
-					int err = errno;
-					const char *w = tk_pidfd_why(err);
+			if (found++ == 0 && p->pidfd < 0) {
+				const char *w = tk_pidfd_why(p->pidfd_err);
 
-					fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
-						(int)p->pid, p->comm,
-						w ? w : strerror(err));
-					failed = 1;
-					break;
-				}
+				fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
+					(int)p->pid, p->comm,
+					w ? w : strerror(p->pidfd_err));
+				failed = 1;
+				break;
 			}
-			if (configure(&cfg, p, pidfd, s.socks[k].fd, d, &s.diag,
-				      n, &reached) < 0)
+			if (configure(&cfg, p, s.socks[k].fd, d, &s.diag, n,
+				      &reached) < 0)
 				failed = 1;
 		}
-		if (pidfd >= 0)
-			close(pidfd);
 		if (found == 0)
 			printf("PID %d (%s): no TCP sockets\n", (int)p->pid, p->comm);
 	}

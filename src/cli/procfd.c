@@ -15,12 +15,15 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #if HAVE_DECL_TCP_KEEPIDLE
@@ -141,6 +144,21 @@ static void list_fds(struct tk_scan *s, int procfd, const char *name,
 	p->count = s->nsocks - p->first;
 }
 
+/* True once the process PIDFD names is gone: its PID may name another
+ * process from then on.  A zombie still holds its PID (and no sockets):
+ * signal 0 tells the two apart where poll(2) would not. */
+static bool ended(int pidfd)
+{
+#ifdef SYS_pidfd_send_signal
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 &&
+		errno == ESRCH;
+#else
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+#endif
+}
+
 static void add_proc(struct tk_scan *s, int procfd, pid_t pid)
 {
 	char name[24], path[64];
@@ -150,14 +168,32 @@ static void add_proc(struct tk_scan *s, int procfd, pid_t pid)
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof *p);
 	p->pid = pid;
+	/* The process first, then its files: /proc/PID could be another
+	 * process by the time its sockets are taken. */
+	p->pidfd = tk_pidfd_open(pid);
+	p->pidfd_err = p->pidfd < 0 ? errno : 0;
+	if (p->pidfd < 0 && p->pidfd_err == ESRCH) {
+		p->err = ESRCH;
+		return;
+	}
 	snprintf(name, sizeof name, "%d", (int)pid);
 	read_comm(procfd, name, p->comm, sizeof p->comm);
 	list_fds(s, procfd, name, p);
-	if (p->count == 0)
-		return;
-	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-	p->netns = ns_inode(path);
-	if (p->netns == 0)
+	if (p->err == 0 && p->count > 0) {
+		snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+		p->netns = ns_inode(path);
+	}
+	/* Read after the process ended: perhaps another's. */
+	if (p->pidfd >= 0 && ended(p->pidfd)) {
+		p->err = ESRCH;
+		s->nsocks = p->first;
+		p->count = 0;
+	}
+	if (p->count == 0 && p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	if (p->count == 0 || p->netns == 0)
 		return;
 	for (size_t i = 0; i < s->nnets; i++)
 		if (s->nets[i].ino == p->netns)
@@ -188,9 +224,39 @@ static void read_defaults(struct tk_netns *n)
 	close(fd);
 }
 
-static void dump_netns(struct tk_scan *s, struct tk_netns *n, int own_fd)
+/* A descriptor of the namespace N, through one of its processes: the
+ * first may have moved to another namespace since, or ended and its PID
+ * gone to a process elsewhere, so each candidate is checked by the
+ * namespace's inode.  -1 with errno; ESTALE when none is in it now. */
+static int open_netns(const struct tk_scan *s, const struct tk_netns *n)
 {
 	char path[64];
+	int err = ESTALE;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct stat st;
+		int fd;
+
+		if (s->procs[i].netns != n->ino)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/ns/net",
+			 (int)s->procs[i].pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno != ENOENT && errno != ESRCH)
+				err = errno;
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && (uint64_t)st.st_ino == n->ino)
+			return fd;
+		close(fd);
+	}
+	errno = err;
+	return -1;
+}
+
+static void dump_netns(struct tk_scan *s, struct tk_netns *n, int own_fd)
+{
 	int fd;
 
 	if (n->ino == s->own_netns) {
@@ -201,9 +267,8 @@ static void dump_netns(struct tk_scan *s, struct tk_netns *n, int own_fd)
 		read_defaults(n);
 		return;
 	}
-	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)n->via);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || own_fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+	fd = own_fd < 0 ? -1 : open_netns(s, n);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
 		n->err = own_fd < 0 ? EPERM : errno;
 		if (fd >= 0)
 			close(fd);
@@ -223,11 +288,24 @@ static void dump_netns(struct tk_scan *s, struct tk_netns *n, int own_fd)
 	}
 }
 
+/* Every process with sockets keeps its pidfd open until the end: room
+ * for as many as the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int tk_scan_run(struct tk_scan *s, const pid_t *pids, size_t n)
 {
 	int procfd, own_fd;
 
 	memset(s, 0, sizeof *s);
+	raise_nofile();
 	s->own_netns = ns_inode("/proc/self/ns/net");
 	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
@@ -289,8 +367,18 @@ const char *tk_proc_why(int err)
 	}
 }
 
+const char *tk_netns_why(int err)
+{
+	if (err == ESTALE)
+		return "changed meanwhile: none of the processes seen in it is still there (run again)";
+	return strerror(err);
+}
+
 void tk_scan_free(struct tk_scan *s)
 {
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pidfd >= 0)
+			close(s->procs[i].pidfd);
 	free(s->procs);
 	free(s->socks);
 	free(s->nets);

@@ -71,12 +71,17 @@ struct tk_proc {
 	char comm[32];
 	uint64_t netns;		/* 0: unknown */
 	int err;		/* errno when its descriptors could not be listed */
+	/* Opened before /proc/PID was read and checked after: the facts
+	 * read there are this process's, not of one that got its PID
+	 * since.  -1 with pidfd_err (errno) when it could not be opened;
+	 * closed by tk_scan_free. */
+	int pidfd, pidfd_err;
 	size_t first, count;	/* its sockets in tk_scan.socks */
 };
 
 struct tk_netns {
 	uint64_t ino;
-	pid_t via;		/* a process in it, to enter it through */
+	pid_t via;		/* the first process seen in it */
 	bool dumped;
 	int err;		/* errno when it could not be read */
 	/* The kernel's defaults there (a fresh socket's values). */
@@ -102,6 +107,8 @@ int tk_scan_run(struct tk_scan *s, const pid_t *pids, size_t n);
 void tk_scan_free(struct tk_scan *s);
 /* Why a process's sockets could not be listed (tk_proc.err), one phrase. */
 const char *tk_proc_why(int err);
+/* Why a namespace could not be read (tk_netns.err), one phrase. */
+const char *tk_netns_why(int err);
 const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
 
 /* Per-process facts status needs. */
@@ -122,6 +129,10 @@ struct tk_sockvals {
  * kernel or the headers do not have them). */
 int tk_pidfd_open(pid_t pid);
 int tk_pidfd_getfd(int pidfd, int fd);
+/* pidfd_getfd of FD, checked to be the socket the scan saw there (INODE,
+ * in the namespace NETNS; 0: not checked).  -1 with errno; ESTALE when
+ * the process put another socket on that number meanwhile. */
+int tk_sock_take(int pidfd, int fd, uint32_t inode, uint64_t netns);
 int tk_sockvals_read(int fd, struct tk_sockvals *v);
 /* What an errno from pidfd_open/pidfd_getfd means, for one line. */
 const char *tk_pidfd_why(int err);

@@ -7,9 +7,12 @@
 #include "running.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,6 +44,50 @@ int tk_pidfd_getfd(int pidfd, int fd)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+/* The inode of the network namespace SOCK lives in, 0 when the kernel
+ * does not tell (SIOCGSKNS needs CAP_NET_ADMIN there). */
+static uint64_t sock_netns(int sock)
+{
+#ifdef SIOCGSKNS
+	struct stat st;
+	int ns = ioctl(sock, SIOCGSKNS);
+	uint64_t ino = 0;
+
+	if (ns < 0)
+		return 0;
+	if (fstat(ns, &st) == 0)
+		ino = (uint64_t)st.st_ino;
+	close(ns);
+	return ino;
+#else
+	(void)sock;
+	return 0;
+#endif
+}
+
+int tk_sock_take(int pidfd, int fd, uint32_t inode, uint64_t netns)
+{
+	struct stat st;
+	uint64_t ns;
+	int dup = tk_pidfd_getfd(pidfd, fd);
+
+	if (dup < 0)
+		return -1;
+	/* The process may have closed the number and put another socket
+	 * there since its descriptors were listed: the filters judged that
+	 * one, not this.  A socket's inode number is the one /proc and
+	 * sock_diag show; the namespace settles the rare number used
+	 * again in another one. */
+	if (fstat(dup, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    (uint64_t)st.st_ino != inode ||
+	    (netns != 0 && (ns = sock_netns(dup)) != 0 && ns != netns)) {
+		close(dup);
+		errno = ESTALE;
+		return -1;
+	}
+	return dup;
 }
 
 static int get_int(int fd, int level, int name, int *out)
@@ -81,6 +128,9 @@ const char *tk_pidfd_why(int err)
 		return "not a process (a thread ID?)";
 	case EBADF:
 		return "the socket was closed meanwhile";
+	case ESTALE:
+		return "changed meanwhile: the descriptor holds another socket "
+			"now (run again to judge that one)";
 	case ENOSYS:
 		return "this kernel has no pidfd_getfd (Linux 5.6 or later is needed)";
 	case EMFILE:
