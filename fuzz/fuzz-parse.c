@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: every value parser of src/config.c on one string,
- * with the properties SPEC section 4 promises checked on what they
+ * with the properties libtcpkeep(7), ENVIRONMENT, promises checked on what they
  * accept. */
 #include "autoconfig.h"
 #include "config.h"

@@ -2,9 +2,9 @@
 /* libFuzzer harness: tk_rules_parse and tk_rules_match.  The input is a
  * rule list, then (after the first NUL byte, if any) the bytes of a peer:
  * a selector, 16 address bytes, a port and a length adjustment.  Checks
- * what SPEC section 4 and src/rules.h promise: bounded storage, ordered
- * port ranges, and that a v4-mapped IPv6 peer matches exactly as the
- * IPv4 peer it stands for. */
+ * what libtcpkeep(7), ENVIRONMENT, and src/common/rules.h promise: bounded
+ * storage, ordered port ranges, and that a v4-mapped IPv6 peer matches
+ * exactly as the IPv4 peer it stands for. */
 #include "autoconfig.h"
 #include "rules.h"
 

@@ -199,8 +199,8 @@ static int cmd_child(const char *port)
  * a listener, a client and the accepted connection, which land on fds 0,
  * 1 and 2.  The results come back through a pipe made before the closing
  * and moved out of the way.  The accepted socket sits where stderr was:
- * nothing tcpkeep logs may arrive at the client (SPEC section 3: the
- * program sees no difference). */
+ * nothing tcpkeep logs may arrive at the client (libtcpkeep(7), "When
+ * options are applied": the program sees no difference). */
 static int cmd_closeall(void)
 {
 	int pfd[2], status;
@@ -436,8 +436,8 @@ static int cmd_reuse(void)
 	close(u);
 
 	/* A UDP socket closed, then a TCP socket made by a raw system call
-	 * on its number and connected: SPEC section 3 says it gets the
-	 * options at connect(). */
+	 * on its number and connected: libtcpkeep(7), "When options are
+	 * applied", says it gets the options at connect(). */
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	close(u);
 	r = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);

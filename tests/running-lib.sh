@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Shared helpers for the running-process scenarios, tests/running-*.test
-# (tcpkeep --pid and --status, SPEC section 8).  POSIX sh.
+# (tcpkeep --pid and --status, tcpkeep(1), RUNNING PROCESSES).  POSIX sh.
 #
 # Two network namespaces joined by a veth pair, made by rp_net (names carry
 # the test's PID):

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* unit-classify: which socket() calls are TCP (SPEC section 2), no preload.
+/* unit-classify: which socket() calls are TCP (libtcpkeep(7), "Which
+ * sockets"), no preload.
  *
  * tk_is_tcp() tests the family and the type by subtraction and masking
  * (src/classify.h), and the socket() hook takes its common case on one
@@ -19,7 +20,7 @@
 #include "classify.h"
 #include "tap.h"
 
-/* The rule as the SPEC states it. */
+/* The rule as libtcpkeep(7), "Which sockets", states it. */
 static bool reference_is_tcp(int domain, int type, int protocol)
 {
 	int base = type & ~(int)TK_SOCK_FLAGS;

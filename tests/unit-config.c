@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Every parsing rule of SPEC section 4, as tables, without preloading. */
+/* Every parsing rule of libtcpkeep(7), ENVIRONMENT, as tables, without
+ * preloading. */
 #include "autoconfig.h"
 #include "config.h"
 
@@ -303,7 +304,7 @@ static void config_load(void)
 	}
 }
 
-/* SPEC section 4: a secure-execution process takes nothing from its
+/* libtcpkeep(7), ENVIRONMENT: a secure-execution process takes nothing from its
  * environment but a master switch that turns the library off. */
 static void secure_execution(void)
 {
@@ -434,7 +435,7 @@ static void aliases(void)
 	}
 }
 
-/* SPEC section 4: an alias value means what the earlier library
+/* libtcpkeep(7), ENVIRONMENT: an alias value means what the earlier library
  * documented. */
 static void alias_meanings(void)
 {

@@ -99,7 +99,7 @@ static void check_all(const char *what, const char *value, bool secure)
 	   "%s: at most one warning per variable (%u warnings)", what, s.count);
 	/* The TCPKEEP_ names win over their aliases: 11 settings, 11
 	 * warnings, none about an alias.  In secure execution every
-	 * variable is ignored without a word (SPEC section 4). */
+	 * variable is ignored without a word (libtcpkeep(7), ENVIRONMENT). */
 	if (secure)
 		is_int(s.count, 0, "%s: no warning at all", what);
 	else

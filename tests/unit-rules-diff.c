@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Differential test of the rule matcher: tk_rules_match() (sorted, merged
  * intervals and a binary search) against a plain linear matcher written
- * here from SPEC section 4 and the comments of rules.h, over many random
- * rule lists and many random peers and service ports.
+ * here from libtcpkeep(7), ENVIRONMENT, and the comments of rules.h, over
+ * many random rule lists and many random peers and service ports.
  *
  * The rules are generated as data (family, address bytes, prefix, ports),
  * written out as text, parsed by tk_rules_parse(), and the reference

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tcpkeep-bpf: eBPF mode (SPEC section 7), run by the tcpkeep wrapper.
+/* tcpkeep-bpf: eBPF mode (tcpkeep(1), EBPF MODE), run by the tcpkeep wrapper.
  *
  *   tcpkeep-bpf run [--] COMMAND [ARG...]     run.c
  *   tcpkeep-bpf attach PATH                   attach.c

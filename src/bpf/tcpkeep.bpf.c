@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* The kernel side of eBPF mode (SPEC section 7): the options of SPEC
- * section 4 set on the TCP connections of the processes of one cgroup.
+/* The kernel side of eBPF mode (tcpkeep(1), EBPF MODE): the options of
+ * libtcpkeep(7), ENVIRONMENT, set on the TCP connections of the processes
+ * of one cgroup.
  *
  *   tcpkeep_sockops  (sock_ops) sets the options when a connection is
  *                    made: at connect() for outgoing ones, when the
  *                    handshake completes for accepted ones.
  *   tcpkeep_sockopt  (cgroup/setsockopt) sees the program's own
  *                    setsockopt() calls: without force mode it marks the
- *                    options the program chose, so they stay (SPEC section
- *                    3, option by option); with force mode it refuses
+ *                    options the program chose, so they stay
+ *                    (libtcpkeep(7), "When options are applied", option
+ *                    by option); with force mode it refuses
  *                    changes to a connection that has ours.
  *
  * The marks live in socket-local storage cloned to accepted sockets, so a

@@ -4,7 +4,8 @@
  * program's loader expands $LIB to a directory of its own ABI (configure
  * measured the expansions, TK_LIB_TOKEN and TK_LIB_TOKEN_I386).  A program
  * whose ABI has no library there would get the loader's error line; the
- * wrapper warns and leaves the library out for it instead (SPEC section 1). */
+ * wrapper warns and leaves the library out for it instead (libtcpkeep(7),
+ * "Both ABIs"). */
 #include "autoconfig.h"
 
 #include <fcntl.h>

@@ -137,8 +137,9 @@ static bool library_loaded(const char *library)
 	return l.found;
 }
 
-/* Does the configuration select this connection?  SPEC section 2/3:
- * direction first, then ONLY, and SKIP beats ONLY. */
+/* Does the configuration select this connection?  libtcpkeep(7), "Which
+ * sockets" and "When options are applied": direction first, then ONLY, and
+ * SKIP beats ONLY. */
 static bool selected(const struct tk_config *cfg, bool outgoing,
 		     const struct sockaddr_in *peer, uint16_t service_port)
 {

@@ -34,8 +34,8 @@
  *             with the configuration.  Exit 0 when everything matches, 1
  *             when not.
  * pid.c       pid, status.c status: processes that are already running
- *             (SPEC section 8; running.h, with sockdiag.c, procfd.c,
- *             sockvals.c, records.c).
+ *             (tcpkeep(1), RUNNING PROCESSES; running.h, with
+ *             sockdiag.c, procfd.c, sockvals.c, records.c).
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"

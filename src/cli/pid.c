@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* tcpkeep --pid (SPEC section 8): the configured options on the TCP
- * sockets running processes hold now, established and listening.  Each
- * socket is duplicated with pidfd_getfd(2) and configured through the
+/* tcpkeep --pid (tcpkeep(1), RUNNING PROCESSES): the configured options on
+ * the TCP sockets running processes hold now, established and listening.
+ * Each socket is duplicated with pidfd_getfd(2) and configured through the
  * duplicate, which is the same socket: the process is not stopped, traced
  * or restarted.  The rules of the library hold: filters by direction and
  * peer, and an option the socket already holds at a value other than the

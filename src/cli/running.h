@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Processes that are already running (SPEC section 8): what the helper's
- * `pid` and `status` modes share.  The kernel's table of TCP sockets comes
- * from sock_diag (sockdiag.c), which process holds which socket from
- * /proc/PID/fd (procfd.c), the option values from a duplicate of the
- * socket taken with pidfd_getfd(2) (sockvals.c). */
+/* Processes that are already running (tcpkeep(1), RUNNING PROCESSES): what
+ * the helper's `pid` and `status` modes share.  The kernel's table of TCP
+ * sockets comes from sock_diag (sockdiag.c), which process holds which
+ * socket from /proc/PID/fd (procfd.c), the option values from a duplicate
+ * of the socket taken with pidfd_getfd(2) (sockvals.c). */
 #ifndef TCPKEEP_RUNNING_H
 #define TCPKEEP_RUNNING_H
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* tcpkeep --status (SPEC section 8): every TCP connection of the given
- * processes (all visible ones by default), its keepalive values as the
- * kernel holds them, the timer now, where the values can have come from,
- * and whether it is at risk.  Text or JSON (schema in tcpkeep(1), RUNNING
- * PROCESSES).  Nothing is changed. */
+/* tcpkeep --status (tcpkeep(1), RUNNING PROCESSES): every TCP connection of
+ * the given processes (all visible ones by default), its keepalive values
+ * as the kernel holds them, the timer now, where the values can have come
+ * from, and whether it is at risk.  Text or JSON (schema in tcpkeep(1),
+ * RUNNING PROCESSES).  Nothing is changed. */
 #include "autoconfig.h"
 
 #include "config.h"

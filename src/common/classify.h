@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Which sockets are TCP (SPEC section 2). */
+/* Which sockets are TCP (libtcpkeep(7), "Which sockets"). */
 #ifndef TCPKEEP_CLASSIFY_H
 #define TCPKEEP_CLASSIFY_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing and validation of the environment (SPEC section 4).
+/* Parsing and validation of the environment (libtcpkeep(7), ENVIRONMENT).
  *
  * Nothing here allocates, locks or touches stdio: the library runs it from
  * its constructor, or from the first hook when another library's
@@ -246,8 +246,8 @@ int tk_parse_log(const char *text, enum tk_log_dest *out,
 
 /* Each setting is read from the first of its variables that is set: the
  * TCPKEEP_ name, then the aliases of the earlier libraries in the order of
- * SPEC section 4.  A bad value in the winning variable is reported and the
- * default kept; later aliases are not consulted. */
+ * libtcpkeep(7), ENVIRONMENT.  A bad value in the winning variable is
+ * reported and the default kept; later aliases are not consulted. */
 static const char *const idle_vars[] = {
 	"TCPKEEP_IDLE", "TCP_KEEPIDLE", "DD_TCP_KEEPALIVE_TIME", "KEEPIDLE", NULL
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Configuration: every variable of SPEC section 4, parsed once into an
- * immutable struct.  Shared by the preload module, the wrapper's helper and
- * the unit tests, so all of them apply one set of rules. */
+/* Configuration: every variable of libtcpkeep(7), ENVIRONMENT, parsed once
+ * into an immutable struct.  Shared by the preload module, the wrapper's
+ * helper and the unit tests, so all of them apply one set of rules. */
 #ifndef TCPKEEP_CONFIG_H
 #define TCPKEEP_CONFIG_H
 
@@ -56,8 +56,8 @@ struct tk_config {
 /* Where values come from: the library passes tk_env_snapshot_lookup, the
  * helper and the tests their own lookups.  The parser asks with SECURE
  * true for every value a secure-execution process must ignore (all but a
- * TCPKEEP_ENABLE that turns the library off, SPEC section 4): a lookup
- * answers NULL to those in such a process. */
+ * TCPKEEP_ENABLE that turns the library off, libtcpkeep(7), ENVIRONMENT): a
+ * lookup answers NULL to those in such a process. */
 typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
 
 /* Called once per rejected value: VAR and VALUE as given, ACCEPTED a

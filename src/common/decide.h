@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-connection policy: TCPKEEP_DIRECTION, TCPKEEP_ONLY, TCPKEEP_SKIP
- * (SPEC sections 3 and 4).  Inline: it runs at every filtered connect()
- * and accept(). */
+ * (libtcpkeep(7), "When options are applied" and ENVIRONMENT).  Inline: it
+ * runs at every filtered connect() and accept(). */
 #ifndef TCPKEEP_DECIDE_H
 #define TCPKEEP_DECIDE_H
 

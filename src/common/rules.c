@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Peer rules of TCPKEEP_ONLY / TCPKEEP_SKIP (SPEC section 4).
+/* Peer rules of TCPKEEP_ONLY / TCPKEEP_SKIP (libtcpkeep(7), ENVIRONMENT).
  *
  * The parser runs at load time inside a preload library, possibly before
  * main: no malloc, no stdio, no getenv.  Each rule is copied to the stack

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Force mode (TCPKEEP_FORCE): whether a program's setsockopt() on one of
- * our options of a socket we manage reaches the kernel (SPEC section 3). */
+ * our options of a socket we manage reaches the kernel (libtcpkeep(7),
+ * "When options are applied"). */
 #include "autoconfig.h"
 /* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
 #undef _GNU_SOURCE

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Sockets connected when the library loads (SPEC section 3): those on
- * descriptors 0 and 1, and those systemd passes, are decided like
- * accepted ones. */
+/* Sockets connected when the library loads (libtcpkeep(7), "When options
+ * are applied"): those on descriptors 0 and 1, and those systemd passes,
+ * are decided like accepted ones. */
 #include "autoconfig.h"
 /* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
 #undef _GNU_SOURCE

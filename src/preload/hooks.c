@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The interposed socket(), connect(), accept(), accept4() and
- * setsockopt(), which decide and apply (SPEC sections 2 and 3), and the
- * load that reads the configuration once.  The other hooks: the record of
- * descriptors in descriptors.c, TCP Fast Open in fastopen.c, force mode's
- * setsockopt() decision in force.c, sockets connected at load in
- * handover.c; what is done to one socket once decided in manage.c and
- * manage.h.
+ * setsockopt(), which decide and apply (libtcpkeep(7), "Which sockets" and
+ * "When options are applied"), and the load that reads the configuration
+ * once.  The other hooks: the record of descriptors in descriptors.c, TCP
+ * Fast Open in fastopen.c, force mode's setsockopt() decision in force.c,
+ * sockets connected at load in handover.c; what is done to one socket once
+ * decided in manage.c and manage.h.
  *
  * Every hook returns what the real call returned with the errno it left.
  * On the path of a call nothing allocates, locks, reads the environment or

@@ -4,10 +4,11 @@
  * one write(2) (stderr, a file) or one send (syslog), with async-signal-safe
  * calls only, and the destination is fixed at load time.
  *
- * Where lines may go (SPEC section 4): stderr only while descriptor 2 is
- * still the file it was at load and not a socket; a TCPKEEP_LOG file only
- * when it is a regular file, never through a symbolic link, never waiting
- * (a FIFO); /dev/log as a datagram or, like syslog(3), a stream socket. */
+ * Where lines may go (libtcpkeep(7), ENVIRONMENT): stderr only while
+ * descriptor 2 is still the file it was at load and not a socket; a
+ * TCPKEEP_LOG file only when it is a regular file, never through a symbolic
+ * link, never waiting (a FIFO); /dev/log as a datagram or, like syslog(3),
+ * a stream socket. */
 #include "autoconfig.h"
 #include "config.h"
 #include "log.h"

@@ -27,8 +27,8 @@ void tk_log_setup(const struct tk_config *cfg);
 
 enum tk_log_level { TK_LOG_WARNING, TK_LOG_DEBUG };
 /* Writes the line (with a newline) to the destination, or drops it where
- * SPEC section 4 says so (descriptor 2 closed, replaced or a socket);
- * keeps errno.  Async-signal-safe. */
+ * libtcpkeep(7), ENVIRONMENT, says so (descriptor 2 closed, replaced or a
+ * socket); keeps errno.  Async-signal-safe. */
 void tk_log_emit(struct tk_line *line, enum tk_log_level level);
 
 /* The warn callback of tk_config_load() for the library; CTX is the
