@@ -8,6 +8,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef __GLIBC__
+# include <gnu/libc-version.h>
+#endif
 #include <link.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -293,4 +296,27 @@ out:
 		close(lfd);
 	fflush(stdout);
 	return status;
+}
+
+/* A library whose symbol versions this C library lacks stops the program
+ * before main(), with one loader line per version: asked first, without
+ * the library, the helper can say which C library the file is for. */
+int check_needs(const char *library)
+{
+	char missing[512];
+	const char *have = NULL;
+	const char *newest = missing + 6;	/* after "GLIBC_" */
+
+#ifdef __GLIBC__
+	have = gnu_get_libc_version();
+#endif
+	if (have == NULL ||
+	    glibc_versions_missing(library, have, missing, sizeof missing) == 0)
+		return 0;
+	printf("tcpkeep " PACKAGE_VERSION " --check\n");
+	printf("library   %s: NOT LOADED: it needs glibc %.*s or later (%s); this program has glibc %s\n",
+	       library, (int)strcspn(newest, ","), newest, missing, have);
+	printf("result    FAILED: the library cannot be loaded with this C library\n");
+	fflush(stdout);
+	return 1;
 }

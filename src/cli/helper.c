@@ -86,6 +86,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
+	if (strcmp(mode, "check-needs") == 0) {
+		if (argc != 3)
+			return usage_error();
+		return check_needs(argv[2]);
+	}
 	if (argc < 4 || (strcmp(mode, "run") != 0 &&
 			 strcmp(mode, "print-env") != 0 &&
 			 strcmp(mode, "check") != 0))

@@ -46,7 +46,16 @@ const char *abi_name(unsigned elf_class, unsigned machine);
 /* printenv.c: export lines for eval. */
 int print_env(const char *preload);
 
-/* check.c: a loopback connection, the options read back from the kernel. */
+/* check.c: a loopback connection, the options read back from the kernel.
+ * check_needs, run without the library: 1 after the lines saying which
+ * C library version it needs when this process's C library is older,
+ * else 0 and nothing printed. */
 int check(const char *library);
+int check_needs(const char *library);
+
+/* needs.c: the GLIBC_ versions LIBRARY needs that are newer than HAVE
+ * ("2.31"), newest first and comma-separated, into OUT; how many. */
+unsigned glibc_versions_missing(const char *library, const char *have,
+				char *out, size_t len);
 
 #endif

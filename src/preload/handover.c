@@ -33,6 +33,7 @@
 #include "log.h"
 #include "real.h"
 #include "manage.h"
+#include "glibc-floor.h"
 
 extern char **environ;
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "real.h"
+#include "glibc-floor.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
 static char log_path[TK_LOG_PATH_MAX];

@@ -10,12 +10,35 @@
 #include "real.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "glibc-floor.h"
+
 typedef void (*any_fn)(void);
+
+#ifdef TK_GLIBC_FLOOR
+/* Built with a newer glibc than the process has, the library interposes
+ * functions that C library does not have (fcntl64 before 2.28, close_range
+ * and closefrom before 2.34).  No program there links to them; one that
+ * finds ours with dlsym() gets the failure of a missing system call. */
+static long missing_function(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+/* Whether dlsym() reaches the C library at all: when it does, a name it
+ * does not find is one that library lacks. */
+static bool libc_lacks(void)
+{
+	return dlsym(RTLD_NEXT, "close") != NULL;
+}
+#endif
 
 static any_fn resolve(const char *name, any_fn own_hook)
 {
@@ -23,6 +46,10 @@ static any_fn resolve(const char *name, any_fn own_hook)
 	any_fn fn;
 
 	memcpy(&fn, &sym, sizeof fn);	/* object to function pointer */
+#ifdef TK_GLIBC_FLOOR
+	if (fn == NULL && libc_lacks())
+		return (any_fn)missing_function;
+#endif
 	if (fn == NULL || fn == own_hook) {
 		static const char head[] = "tcpkeep: cannot find the real ";
 		static const char tail[] = "() after this library; aborting\n";
