@@ -22,30 +22,17 @@
 #include "config.h"
 #include "decide.h"
 #include "loader.h"
+#include "options.h"
 
 /* ------------------------------------------------------------ check */
 
-#define TK_NOPTS 5
-static const struct {
-	const char *name;
-	int level, opt;
-} opts[TK_NOPTS] = {
-	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE },
-	{ "TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE },
-	{ "TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL },
-	{ "TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT },
-	{ "TCP_USER_TIMEOUT", IPPROTO_TCP, TCP_USER_TIMEOUT },
-};
+#define TK_NOPTS TK_OPT_COUNT	/* one value per row of options.h */
 
 static int read_all(int fd, int v[TK_NOPTS])
 {
-	for (int i = 0; i < TK_NOPTS; i++) {
-		socklen_t len = sizeof v[i];
-
-		if (getsockopt(fd, opts[i].level, opts[i].opt, &v[i], &len) < 0)
+	for (int i = 0; i < TK_NOPTS; i++)
+		if (tk_option_read(fd, (enum tk_opt)i, &v[i]) < 0)
 			return -1;
-	}
-	v[0] = v[0] != 0;
 	return 0;
 }
 
@@ -55,18 +42,18 @@ static void expected(const struct tk_config *cfg, enum tk_call call,
 		     const int defaults[TK_NOPTS], int want[TK_NOPTS],
 		     const char **why)
 {
+	struct tk_effective eff;
+
 	memcpy(want, defaults, TK_NOPTS * sizeof want[0]);
 	*why = !cfg->enabled ? "TCPKEEP_ENABLE is off" :
 	       tk_decide(cfg, call, (const struct sockaddr *)peer,
 			 sizeof *peer, port);
 	if (*why != NULL)
 		return;
-	want[0] = 1;
-	want[1] = cfg->idle_s;
-	want[2] = cfg->intvl_s;
-	want[3] = cfg->cnt;
-	if (cfg->user_timeout_set)
-		want[4] = (int)cfg->user_timeout_ms;
+	tk_effective_build(&eff, cfg);
+	for (int i = 0; i < TK_NOPTS; i++)
+		if (tk_effective_sets(&eff, (enum tk_opt)i))
+			want[i] = eff.value[i];
 }
 
 static unsigned print_side(const char *side, const int got[TK_NOPTS],
@@ -75,7 +62,8 @@ static unsigned print_side(const char *side, const int got[TK_NOPTS],
 	unsigned bad = 0;
 
 	for (int i = 0; i < TK_NOPTS; i++) {
-		printf("%-9s %-17s %10d %10d   %s\n", side, opts[i].name, got[i],
+		printf("%-9s %-17s %10d %10d   %s\n", side,
+		       tk_option_rows[i].name, got[i],
 		       want[i], got[i] == want[i] ? "ok" : "MISMATCH");
 		bad += got[i] != want[i];
 	}

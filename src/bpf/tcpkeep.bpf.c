@@ -164,42 +164,35 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 			return 1;
 	}
 
-	/* The timers first, so that SO_KEEPALIVE arms the first probe with
-	 * the configured idle time.  A refused option is skipped alone. */
-	if (!(prog_set & TK_BPF_SET_IDLE))
-		set_int(skops, IPPROTO_TCP, TCP_KEEPIDLE, (int)tk_cfg.idle);
-	if (!(prog_set & TK_BPF_SET_INTVL))
-		set_int(skops, IPPROTO_TCP, TCP_KEEPINTVL, (int)tk_cfg.intvl);
-	if (!(prog_set & TK_BPF_SET_CNT))
-		set_int(skops, IPPROTO_TCP, TCP_KEEPCNT, (int)tk_cfg.cnt);
-	if (tk_cfg.user_timeout_set && !(prog_set & TK_BPF_SET_USER_TIMEOUT))
-		set_int(skops, IPPROTO_TCP, TCP_USER_TIMEOUT,
-			(int)tk_cfg.user_timeout);
-	if (!(prog_set & TK_BPF_SET_KEEPALIVE))
-		set_int(skops, TK_SOL_SOCKET, TK_SO_KEEPALIVE, 1);
+	/* In the loader's order (SO_KEEPALIVE last); an option the
+	 * configuration leaves alone is not touched.  A refused option is
+	 * skipped alone. */
+	for (__u32 i = 0; i < TK_BPF_OPTIONS_MAX; i++) {
+		if (i >= tk_cfg.n_options)
+			break;
+		if (tk_cfg.option[i].set && !(prog_set & tk_cfg.option[i].bit))
+			set_int(skops, tk_cfg.option[i].level,
+				tk_cfg.option[i].name, tk_cfg.option[i].value);
+	}
 	if (mark)
 		mark->applied = 1;
 	return 1;
 }
 
-static __always_inline __u32 option_bit(int level, int name)
+/* The option a setsockopt() call names: its prog_set bit (0 when not
+ * one of ours) and whether the configuration sets it. */
+static __always_inline __u32 option_bit(int level, int name, __u32 *set)
 {
-	if (level == TK_SOL_SOCKET)
-		return name == TK_SO_KEEPALIVE ? TK_BPF_SET_KEEPALIVE : 0;
-	if (level != IPPROTO_TCP)
-		return 0;
-	switch (name) {
-	case TCP_KEEPIDLE:
-		return TK_BPF_SET_IDLE;
-	case TCP_KEEPINTVL:
-		return TK_BPF_SET_INTVL;
-	case TCP_KEEPCNT:
-		return TK_BPF_SET_CNT;
-	case TCP_USER_TIMEOUT:
-		return TK_BPF_SET_USER_TIMEOUT;
-	default:
-		return 0;
+	for (__u32 i = 0; i < TK_BPF_OPTIONS_MAX; i++) {
+		if (i >= tk_cfg.n_options)
+			break;
+		if (tk_cfg.option[i].level == level &&
+		    tk_cfg.option[i].name == name) {
+			*set = tk_cfg.option[i].set;
+			return tk_cfg.option[i].bit;
+		}
 	}
+	return 0;
 }
 
 SEC("cgroup/setsockopt")
@@ -207,7 +200,8 @@ int tcpkeep_sockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
 	struct tk_bpf_mark *mark;
-	__u32 bit = option_bit(ctx->level, ctx->optname);
+	__u32 set = 0;
+	__u32 bit = option_bit(ctx->level, ctx->optname, &set);
 	int *value;
 
 	/* optlen 0: the kernel takes the program's buffer as it was, with
@@ -223,7 +217,9 @@ int tcpkeep_sockopt(struct bpf_sockopt *ctx)
 		ctx->optlen = 0;
 		return 1;
 	}
-	if (tk_cfg.force && mark->applied) {
+	/* An option the configuration leaves alone is the program's,
+	 * force mode or not. */
+	if (tk_cfg.force && mark->applied && set) {
 		/* Turning keepalive on again is harmless; anything else
 		 * would undo the configured values. */
 		value = ctx->optval;

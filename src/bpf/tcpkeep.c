@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "options.h"
 #include "rules.h"
 #include "tcpkeep.h"
 #include "tcpkeep.skel.h"
@@ -109,14 +110,26 @@ static __u32 compile_rules(const struct tk_rules *rules,
 	return n;
 }
 
+_Static_assert(TK_OPT_COUNT <= TK_BPF_OPTIONS_MAX &&
+	       TK_BPF_SET_KEEPALIVE == 1u << TK_OPT_KEEPALIVE,
+	       "the kernel side's table holds every row of options.h");
+
 static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 {
+	struct tk_effective eff;
+
 	memset(k, 0, sizeof *k);
-	k->idle = (__u32)cfg->idle_s;
-	k->intvl = (__u32)cfg->intvl_s;
-	k->cnt = (__u32)cfg->cnt;
-	k->user_timeout_set = cfg->user_timeout_set;
-	k->user_timeout = cfg->user_timeout_ms;
+	tk_effective_build(&eff, cfg);
+	for (unsigned i = 0; i < TK_OPT_COUNT; i++) {
+		enum tk_opt o = tk_option_nth(i);
+		struct tk_bpf_option *opt = &k->option[k->n_options++];
+
+		opt->level = tk_option_rows[o].level;
+		opt->name = tk_option_rows[o].optname;
+		opt->value = eff.value[o];
+		opt->set = tk_effective_sets(&eff, o);
+		opt->bit = 1u << o;
+	}
 	k->force = cfg->force;
 	k->direction = cfg->direction == TK_DIR_OUT ? TK_BPF_OUT :
 		       cfg->direction == TK_DIR_IN ? TK_BPF_IN : TK_BPF_BOTH;

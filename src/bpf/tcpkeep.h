@@ -33,12 +33,23 @@ struct tk_bpf_rule {
 
 enum tk_bpf_direction { TK_BPF_BOTH = 0, TK_BPF_OUT = 1, TK_BPF_IN = 2 };
 
+/* One socket option, a row of the loader's table (src/common/options.h)
+ * with its effective value.  The kernel side knows no option by name but
+ * SO_KEEPALIVE, so a new row needs no change here. */
+#define TK_BPF_OPTIONS_MAX 8
+struct tk_bpf_option {
+	__s32 level;
+	__s32 name;
+	__s32 value;
+	__u32 set;		/* 0: leave the option alone */
+	__u32 bit;		/* its bit in tk_bpf_mark.prog_set */
+};
+
 struct tk_bpf_config {
-	__u32 idle;		/* seconds */
-	__u32 intvl;		/* seconds */
-	__u32 cnt;
-	__u32 user_timeout;	/* milliseconds, when user_timeout_set */
-	__u32 user_timeout_set;
+	/* In the order they are set: the timers first, SO_KEEPALIVE last,
+	 * so that it arms the first probe with the configured idle time. */
+	__u32 n_options;
+	struct tk_bpf_option option[TK_BPF_OPTIONS_MAX];
 	__u32 force;
 	__u32 direction;	/* enum tk_bpf_direction */
 	__u32 n_only;		/* 0: no TCPKEEP_ONLY */
@@ -47,17 +58,14 @@ struct tk_bpf_config {
 	struct tk_bpf_rule skip[TK_BPF_RULES_MAX];
 };
 
-/* Bits of tk_bpf_mark.prog_set: the options the program set itself. */
+/* tk_bpf_mark.prog_set has the bit of each option the program set
+ * itself; the kernel side needs to know SO_KEEPALIVE's (row 0). */
 #define TK_BPF_SET_KEEPALIVE	1u
-#define TK_BPF_SET_IDLE		2u
-#define TK_BPF_SET_INTVL	4u
-#define TK_BPF_SET_CNT		8u
-#define TK_BPF_SET_USER_TIMEOUT	16u
 
 /* Socket-local storage, cloned from a listener to the sockets it
  * accepts. */
 struct tk_bpf_mark {
-	__u32 prog_set;		/* TK_BPF_SET_* the program chose */
+	__u32 prog_set;		/* tk_bpf_option.bit of what the program chose */
 	__u32 applied;		/* the sock_ops program set our options */
 };
 

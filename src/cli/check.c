@@ -5,6 +5,8 @@
 #include "autoconfig.h"
 
 #include "config.h"
+#include "decide.h"
+#include "options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,16 +31,9 @@
 #include "rules.h"
 #include "helper.h"
 
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_OPT_IDLE TCP_KEEPIDLE
-# define TK_OPT_IDLE_NAME "TCP_KEEPIDLE"
-#else
-# define TK_OPT_IDLE TCP_KEEPALIVE
-# define TK_OPT_IDLE_NAME "TCP_KEEPALIVE"
-#endif
-
+/* One value per row of options.h. */
 struct sockvals {
-	int keepalive, idle, intvl, cnt, user_timeout;
+	int v[TK_OPT_COUNT];
 };
 
 static const char *lookup_env(void *ctx, const char *name, bool secure)
@@ -58,29 +53,12 @@ static void print_warning(void *ctx, const char *var, const char *value,
 	       shown(value, buf, sizeof buf), accepted);
 }
 
-static int read_opt(int fd, int level, int name, int *out)
-{
-	socklen_t len = sizeof *out;
-
-	*out = -1;
-	return getsockopt(fd, level, name, out, &len);
-}
-
 static int read_values(int fd, struct sockvals *v)
 {
 	int rc = 0;
 
-	rc |= read_opt(fd, SOL_SOCKET, SO_KEEPALIVE, &v->keepalive);
-	rc |= read_opt(fd, IPPROTO_TCP, TK_OPT_IDLE, &v->idle);
-	rc |= read_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v->intvl);
-	rc |= read_opt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v->cnt);
-#if HAVE_DECL_TCP_USER_TIMEOUT
-	rc |= read_opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v->user_timeout);
-#else
-	v->user_timeout = 0;
-#endif
-	if (v->keepalive > 0)
-		v->keepalive = 1;
+	for (int o = 0; o < TK_OPT_COUNT; o++)
+		rc |= tk_option_read(fd, (enum tk_opt)o, &v->v[o]);
 	return rc;
 }
 
@@ -140,54 +118,48 @@ static bool library_loaded(const char *library)
 	return l.found;
 }
 
-/* Does the configuration select this connection?  libtcpkeep(7), "Which
- * sockets" and "When options are applied": direction first, then ONLY, and
- * SKIP beats ONLY. */
-static bool selected(const struct tk_config *cfg, bool outgoing,
-		     const struct sockaddr_in *peer, uint16_t service_port)
-{
-	const struct sockaddr *sa = (const struct sockaddr *)peer;
-
-	if (!cfg->enabled)
-		return false;
-	if (cfg->direction == TK_DIR_OUT && !outgoing)
-		return false;
-	if (cfg->direction == TK_DIR_IN && outgoing)
-		return false;
-	if (cfg->have_only &&
-	    !tk_rules_match(&cfg->only, sa, sizeof *peer, service_port))
-		return false;
-	if (cfg->have_skip &&
-	    tk_rules_match(&cfg->skip, sa, sizeof *peer, service_port))
-		return false;
-	return true;
-}
-
 static unsigned report(const char *side, const char *why,
 		       const struct sockvals *got, const struct sockvals *want)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} rows[] = {
-		{ "SO_KEEPALIVE", offsetof(struct sockvals, keepalive) },
-		{ TK_OPT_IDLE_NAME, offsetof(struct sockvals, idle) },
-		{ "TCP_KEEPINTVL", offsetof(struct sockvals, intvl) },
-		{ "TCP_KEEPCNT", offsetof(struct sockvals, cnt) },
-		{ "TCP_USER_TIMEOUT", offsetof(struct sockvals, user_timeout) },
-	};
 	unsigned bad = 0;
 
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		int g = *(const int *)(const void *)((const char *)got + rows[i].off);
-		int w = *(const int *)(const void *)((const char *)want + rows[i].off);
+	for (int o = 0; o < TK_OPT_COUNT; o++) {
+		int g = got->v[o], w = want->v[o];
 
-		printf("%-9s %-17s %10d %10d   %s\n", side, rows[i].name, g, w,
+		if (tk_option_rows[o].optname < 0)
+			continue;	/* not on this platform */
+		printf("%-9s %-17s %10d %10d   %s\n", side,
+		       tk_option_rows[o].name, g, w,
 		       g == w ? "ok" : "MISMATCH");
 		bad += g != w;
 	}
-	printf("%-9s (%s)\n", side, why);
+	printf("%-9s (%s%s)\n", side, why ? "untouched: " : "configured",
+	       why ? why : "");
 	return bad;
+}
+
+/* What the configuration asks of one side of the probe: the kernel's
+ * defaults but for the options the decision lets it set.  Returns NULL,
+ * or why that side is left untouched. */
+static const char *expected(const struct tk_config *cfg,
+			    const struct tk_effective *eff, enum tk_call call,
+			    const struct sockaddr_in *peer, int port,
+			    const struct sockvals *defaults,
+			    struct sockvals *want)
+{
+	const char *why;
+
+	*want = *defaults;
+	if (!cfg->enabled)
+		return "TCPKEEP_ENABLE is off";
+	why = tk_decide(cfg, call, (const struct sockaddr *)peer, sizeof *peer,
+			port);
+	if (why != NULL)
+		return why;
+	for (int o = 0; o < TK_OPT_COUNT; o++)
+		if (tk_effective_sets(eff, (enum tk_opt)o))
+			want->v[o] = eff->value[o];
+	return NULL;
 }
 
 int check(const char *library)
@@ -197,8 +169,9 @@ int check(const char *library)
 	struct sockaddr_in addr, peer;
 	socklen_t len = sizeof addr;
 	int lfd = -1, cfd = -1, afd = -1, status = 1;
-	unsigned bad;
-	bool out_on, in_on, loaded;
+	struct tk_effective eff;
+	unsigned bad, nvalues = 0;
+	bool loaded;
 	const char *why_out, *why_in;
 
 	printf("tcpkeep " PACKAGE_VERSION " --check\n");
@@ -246,46 +219,24 @@ int check(const char *library)
 
 	/* The service port is the destination port outgoing and the local
 	 * port accepted: the listener's port either way. */
-	out_on = selected(&cfg, true, &addr, ntohs(addr.sin_port));
-	in_on = selected(&cfg, false, &peer, ntohs(addr.sin_port));
-	want_out = want_in = defaults;
-	if (out_on || in_on) {
-		struct sockvals on = defaults;
-
-		on.keepalive = 1;
-		/* An option left at the system default (an alias value of 0)
-		 * keeps the kernel's value. */
-		if (cfg.idle_set)
-			on.idle = (int)cfg.idle_s;
-		if (cfg.intvl_set)
-			on.intvl = (int)cfg.intvl_s;
-		if (cfg.cnt_set)
-			on.cnt = (int)cfg.cnt;
-		if (cfg.user_timeout_set)
-			on.user_timeout = (int)cfg.user_timeout_ms;
-		if (out_on)
-			want_out = on;
-		if (in_on)
-			want_in = on;
-	}
-	why_out = out_on ? "configured" : !cfg.enabled ?
-		"untouched: TCPKEEP_ENABLE is off" :
-		cfg.direction == TK_DIR_IN ? "untouched: direction is in" :
-		"untouched: TCPKEEP_ONLY/TCPKEEP_SKIP exclude 127.0.0.1";
-	why_in = in_on ? "configured" : !cfg.enabled ?
-		"untouched: TCPKEEP_ENABLE is off" :
-		cfg.direction == TK_DIR_OUT ? "untouched: direction is out" :
-		"untouched: TCPKEEP_ONLY/TCPKEEP_SKIP exclude 127.0.0.1";
+	tk_effective_build(&eff, &cfg);
+	why_out = expected(&cfg, &eff, TK_CALL_CONNECT, &addr,
+			   ntohs(addr.sin_port), &defaults, &want_out);
+	why_in = expected(&cfg, &eff, TK_CALL_ACCEPT, &peer,
+			  ntohs(addr.sin_port), &defaults, &want_in);
 
 	printf("%-9s %-17s %10s %10s\n", "socket", "option", "kernel", "expected");
 	bad = report("outgoing", why_out, &got_out, &want_out);
 	bad += report("accepted", why_in, &got_in, &want_in);
+	for (int o = 0; o < TK_OPT_COUNT; o++)
+		nvalues += tk_option_rows[o].optname >= 0 ? 2 : 0;
 	if (bad == 0) {
-		printf("result    ok: all 10 values match the configuration\n");
+		printf("result    ok: all %u values match the configuration\n",
+		       nvalues);
 		status = 0;
 	} else {
-		printf("result    FAILED: %u of 10 values differ from the configuration\n",
-		       bad);
+		printf("result    FAILED: %u of %u values differ from the configuration\n",
+		       bad, nvalues);
 	}
 out:
 	if (afd >= 0)

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "options.h"
 #include "running.h"
 
 #include <errno.h>
@@ -21,12 +22,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_OPT_IDLE TCP_KEEPIDLE
-#else
-# define TK_OPT_IDLE TCP_KEEPALIVE
-#endif
 
 #define TK_TCP_ESTABLISHED 1
 #define TK_TCP_LISTEN 10
@@ -63,21 +58,41 @@ static void put(struct line *l, const char *fmt, ...)
 		l->len = sizeof l->buf - 1;
 }
 
+/* The kernel's default for row O in the socket's network namespace: a
+ * value other than it was the program's choice. */
+static int default_of(const struct tk_netns *n, enum tk_opt o)
+{
+	switch (o) {
+	case TK_OPT_IDLE:
+		return n->def_idle;
+	case TK_OPT_INTVL:
+		return n->def_intvl;
+	case TK_OPT_CNT:
+		return n->def_cnt;
+	default:
+		return 0;	/* keepalive off, no user timeout */
+	}
+}
+
 /* One option: kept when the program chose it (unless force), else set.
  * Returns -1 when setsockopt failed. */
 static int one(struct line *l, int fd, const struct tk_config *cfg,
-	       const char *label, int level, int name, int want, int now,
-	       int def, const char *unit)
+	       enum tk_opt o, int want, int now, int def)
 {
+	const struct tk_option_row *r = &tk_option_rows[o];
+
 	if (now != def && now != want && !cfg->force) {
-		put(l, " %s=%d%s(kept: the program's)", label, now, unit);
+		put(l, " %s=%d%s(kept: the program's)", r->label, now, r->unit);
 		return 0;
 	}
-	if (setsockopt(fd, level, name, &want, sizeof want) < 0) {
-		put(l, " %s=failed(%s)", label, strerror(errno));
+	if (setsockopt(fd, r->level, r->optname, &want, sizeof want) < 0) {
+		put(l, " %s=failed(%s)", r->label, strerror(errno));
 		return -1;
 	}
-	put(l, " %s=%d%s", label, want, unit);
+	if (o == TK_OPT_KEEPALIVE)
+		put(l, " %s=on", r->label);
+	else
+		put(l, " %s=%d%s", r->label, want, r->unit);
 	return 0;
 }
 
@@ -133,12 +148,17 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 {
 	char local[64], peer[64], head[256];
 	struct sockaddr_storage ss;
-	struct tk_sockvals v;
+	static struct tk_config plain_cfg;	/* large: the rule tables */
+	struct tk_effective eff, plain;
 	struct line l = { .len = 0 };
 	bool listening = d->state == TK_TCP_LISTEN;
 	bool accepted = !listening && tk_diag_accepted(t, d);
 	const char *why;
 	int dup, bad = 0;
+
+	tk_effective_build(&eff, cfg);
+	tk_config_defaults(&plain_cfg);
+	tk_effective_build(&plain, &plain_cfg);
 
 	tk_format_addr(local, sizeof local, d->family, d->src, d->sport);
 	tk_format_addr(peer, sizeof peer, d->family, d->dst, d->dport);
@@ -181,43 +201,28 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 			w ? w : strerror(err));
 		return -1;
 	}
-	if (tk_sockvals_read(dup, &v) < 0) {
-		fprintf(stderr, "tcpkeep: %s: cannot read its options: %s\n",
-			head, strerror(errno));
-		close(dup);
-		return -1;
-	}
 	put(&l, "%s:", head);
 	/* The timers first, so that SO_KEEPALIVE arms the first probe
 	 * with the configured idle time. */
-	/* An option an alias leaves at the system default is not set. */
-	if (cfg->idle_set)
-		bad |= one(&l, dup, cfg, "idle", IPPROTO_TCP, TK_OPT_IDLE,
-			   cfg->idle_s, v.idle, n->def_idle, "s");
-	else
-		put(&l, " idle=unset");
-	if (cfg->intvl_set)
-		bad |= one(&l, dup, cfg, "intvl", IPPROTO_TCP, TCP_KEEPINTVL,
-			   cfg->intvl_s, v.intvl, n->def_intvl, "s");
-	else
-		put(&l, " intvl=unset");
-	if (cfg->cnt_set)
-		bad |= one(&l, dup, cfg, "cnt", IPPROTO_TCP, TCP_KEEPCNT,
-			   cfg->cnt, v.cnt, n->def_cnt, "");
-	else
-		put(&l, " cnt=unset");
-#if HAVE_DECL_TCP_USER_TIMEOUT
-	if (cfg->user_timeout_set)
-		bad |= one(&l, dup, cfg, "user_timeout", IPPROTO_TCP,
-			   TCP_USER_TIMEOUT, (int)cfg->user_timeout_ms,
-			   v.user_timeout, 0, "ms");
-#endif
-	/* On is what is configured, and what a program that set it chose. */
-	if (setsockopt(dup, SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int)) < 0) {
-		put(&l, " keepalive=failed(%s)", strerror(errno));
-		bad = -1;
-	} else {
-		put(&l, " keepalive=on");
+	for (unsigned k = 0; k < TK_OPT_COUNT; k++) {
+		enum tk_opt o = tk_option_nth(k);
+		int now;
+
+		if (!tk_effective_sets(&eff, o)) {
+			/* Said only where tcpkeep would set it but the
+			 * configuration (an alias of 0) leaves it alone. */
+			if (tk_effective_sets(&plain, o))
+				put(&l, " %s=unset", tk_option_rows[o].label);
+			continue;
+		}
+		if (tk_option_read(dup, o, &now) < 0) {
+			fprintf(stderr, "tcpkeep: %s: cannot read its options: %s\n",
+				head, strerror(errno));
+			close(dup);
+			return -1;
+		}
+		bad |= one(&l, dup, cfg, o, eff.value[o], now,
+			   default_of(n, o));
 	}
 	close(dup);
 	if (listening)

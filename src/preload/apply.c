@@ -1,26 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* The values tk_apply() sets, computed once at load. */
+/* The values tk_apply() sets, computed once at load from the one
+ * translation (options.h), so the hooks do no more per socket than
+ * before it. */
 #include "autoconfig.h"
 #include "config.h"
+#include "options.h"
 #include "apply.h"
 
 void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 {
-	opts->idle = cfg->idle_s;
-	opts->intvl = cfg->intvl_s;
-	opts->cnt = cfg->cnt;
-	opts->user_timeout = (int)cfg->user_timeout_ms;
-	opts->on = 1;
-	/* Each option the configuration leaves at the system default gets
-	 * its bit here, and tk_apply() passes it by. */
-	opts->unset = (cfg->idle_set ? 0 : TK_PROG_IDLE) |
-		      (cfg->intvl_set ? 0 : TK_PROG_INTVL) |
-		      (cfg->cnt_set ? 0 : TK_PROG_CNT);
-#if HAVE_DECL_TCP_USER_TIMEOUT
-	if (!cfg->user_timeout_set)
-		opts->unset |= TK_PROG_USER_TO;
-#else
-	opts->unset |= TK_PROG_USER_TO;
-#endif
+	struct tk_effective eff;
+
+	tk_effective_build(&eff, cfg);
+	/* Each option left alone gets its bit here, and tk_apply() passes
+	 * it by. */
+	opts->unset = 0;
+	for (int o = 0; o < TK_OPT_COUNT; o++) {
+		opts->value[o] = eff.value[o];
+		if (!tk_effective_sets(&eff, (enum tk_opt)o))
+			opts->unset |= TK_PROG_BIT(o);
+	}
 	opts->set = TK_REAL(setsockopt);
 }

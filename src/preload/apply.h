@@ -14,6 +14,7 @@
 #include "export.h"
 #include "fdstate.h"
 #include "log.h"
+#include "options.h"
 #include "real.h"
 
 /* The hooks save errno around every TCP socket they configure: through
@@ -24,20 +25,22 @@ extern int *__errno_location(void) __attribute__((noplt));
 # endif
 #endif
 
-/* macOS names the idle time TCP_KEEPALIVE; configure tells which. */
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_TCP_IDLE TCP_KEEPIDLE
-#else
-# define TK_TCP_IDLE TCP_KEEPALIVE
-#endif
+/* The TK_PROG_* bit of a row of options.h: the rows in their order. */
+#define TK_PROG_BIT(o) (TK_PROG_KEEPALIVE << (o))
+/* A row added to options.h needs its bit in the descriptor's record. */
+_Static_assert(TK_PROG_BIT(TK_OPT_IDLE) == TK_PROG_IDLE &&
+	       TK_PROG_BIT(TK_OPT_INTVL) == TK_PROG_INTVL &&
+	       TK_PROG_BIT(TK_OPT_CNT) == TK_PROG_CNT &&
+	       TK_PROG_BIT(TK_OPT_USER_TIMEOUT) == TK_PROG_USER_TO &&
+	       TK_PROG_BIT(TK_OPT_COUNT) - TK_PROG_BIT(0) == TK_PROG_MASK,
+	       "one TK_PROG_* bit per row of options.h, in its order");
 
-/* The values to set, computed once at load. */
+/* The effective options (options.h), computed once at load. */
 struct tk_options {
-	int idle, intvl, cnt, user_timeout, on;
-	/* TK_PROG_* bits of the options the configuration leaves at the
-	 * system default: never set, like the program's own.  Every option
-	 * has its bit; TK_PROG_USER_TO is here unless a user timeout was
-	 * asked for. */
+	int value[TK_OPT_COUNT];
+	/* TK_PROG_* bits of the options the configuration leaves alone:
+	 * never set, like the program's own.  TK_PROG_USER_TO is here
+	 * unless a user timeout was asked for. */
 	unsigned unset;
 	/* What tk_apply() calls: the real setsockopt(), taken when the
 	 * options are built (after the constructor bound it) and read only
@@ -109,31 +112,34 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 
 	if (line != NULL)
 		tk_line_str(line, "applied");
-	rc = tk_apply_one(opts, fd, IPPROTO_TCP, TK_TCP_IDLE, &opts->idle,
-			  TK_PROG_IDLE, skip, unset, "idle", line);
-	if (__builtin_expect(rc < 0, 0) && !proven) {
-		if (!tk_fd_is_tcp(fd)) {
-			*errno_p = saved_errno;
-			return -1;
+	/* Unrolled: the rows are constants and every call is inline, as
+	 * if written out one by one. */
+#pragma GCC unroll 16
+	for (unsigned k = 0; k + 1 < TK_OPT_COUNT; k++) {
+		enum tk_opt o = tk_option_nth(k);
+
+		rc = tk_apply_one(opts, fd, tk_option_rows[o].level,
+				  tk_option_rows[o].optname, &opts->value[o],
+				  TK_PROG_BIT(o), skip, unset,
+				  tk_option_rows[o].label, line);
+		if (k == 0 && __builtin_expect(rc < 0, 0) && !proven) {
+			if (!tk_fd_is_tcp(fd)) {
+				*errno_p = saved_errno;
+				return -1;
+			}
+			proven = true;
 		}
-		proven = true;
+		proven |= rc == 0;
 	}
-	proven |= rc == 0;
-	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_KEEPINTVL, &opts->intvl,
-			       TK_PROG_INTVL, skip, unset, "intvl", line) == 0;
-	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_KEEPCNT, &opts->cnt,
-			       TK_PROG_CNT, skip, unset, "cnt", line) == 0;
-#if HAVE_DECL_TCP_USER_TIMEOUT
-	proven |= tk_apply_one(opts, fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-			       &opts->user_timeout, TK_PROG_USER_TO, skip,
-			       unset, "user_timeout", line) == 0;
-#endif
 	if (!proven && !tk_fd_is_tcp(fd)) {
 		*errno_p = saved_errno;
 		return -1;
 	}
-	(void)tk_apply_one(opts, fd, SOL_SOCKET, SO_KEEPALIVE, &opts->on,
-			   TK_PROG_KEEPALIVE, skip, unset, "keepalive", line);
+	(void)tk_apply_one(opts, fd, tk_option_rows[TK_OPT_KEEPALIVE].level,
+			   tk_option_rows[TK_OPT_KEEPALIVE].optname,
+			   &opts->value[TK_OPT_KEEPALIVE],
+			   TK_PROG_BIT(TK_OPT_KEEPALIVE), skip, unset,
+			   tk_option_rows[TK_OPT_KEEPALIVE].label, line);
 	/* Whether or not a call failed: storing the value errno already
 	 * holds is cheaper than finding out. */
 	*errno_p = saved_errno;
@@ -144,43 +150,25 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
  * not one of ours. */
 static inline unsigned tk_option_bit(int level, int name)
 {
-	if (level == SOL_SOCKET)
-		return name == SO_KEEPALIVE ? TK_PROG_KEEPALIVE : 0;
-	if (level != IPPROTO_TCP)
-		return 0;
-	switch (name) {
-	case TK_TCP_IDLE:
-		return TK_PROG_IDLE;
-	case TCP_KEEPINTVL:
-		return TK_PROG_INTVL;
-	case TCP_KEEPCNT:
-		return TK_PROG_CNT;
-#if HAVE_DECL_TCP_USER_TIMEOUT
-	case TCP_USER_TIMEOUT:
-		return TK_PROG_USER_TO;
-#endif
-	default:
-		return 0;
-	}
+	int o = tk_option_find(level, name);
+
+	return o < 0 ? 0 : TK_PROG_BIT(o);
 }
 
 /* A cheap first test for setsockopt(): false for every option tcpkeep
  * does not manage but a few whose number is the same as one of ours at
  * another level (SO_BROADCAST, IP_OPTIONS, ...), which tk_option_bit()
- * then sorts out.  The name modulo 32 picks a bit of one constant. */
-#define TK_OPTION_NAMES \
-	((1u << (TK_TCP_IDLE & 31)) | (1u << (TCP_KEEPINTVL & 31)) | \
-	 (1u << (TCP_KEEPCNT & 31)) | (1u << (SO_KEEPALIVE & 31)) | \
-	 TK_OPTION_NAME_USER_TO)
-#if HAVE_DECL_TCP_USER_TIMEOUT
-# define TK_OPTION_NAME_USER_TO (1u << (TCP_USER_TIMEOUT & 31))
-#else
-# define TK_OPTION_NAME_USER_TO 0u
-#endif
-
+ * then sorts out.  The name modulo 32 picks a bit of one constant: the
+ * loop over the rows folds into it. */
 static inline bool tk_option_maybe(int name)
 {
-	return (TK_OPTION_NAMES >> ((unsigned)name & 31)) & 1;
+	unsigned names = 0;
+
+#pragma GCC unroll 16
+	for (int o = 0; o < TK_OPT_COUNT; o++)
+		if (tk_option_rows[o].optname >= 0)
+			names |= 1u << (tk_option_rows[o].optname & 31);
+	return (names >> ((unsigned)name & 31)) & 1;
 }
 
 #endif

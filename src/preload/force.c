@@ -82,7 +82,7 @@ static bool still_managed(int fd)
 	if (getsockopt(fd, IPPROTO_TCP, TK_TCP_IDLE, &value, &len) != 0)
 		return false;
 	if (!(options.unset & TK_PROG_IDLE))
-		return value == options.idle;
+		return value == options.value[TK_OPT_IDLE];
 	len = sizeof value;
 	return getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &value, &len) == 0 &&
 	       value != 0;
