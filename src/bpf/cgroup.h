@@ -26,6 +26,9 @@ int tk_cg_find(char *mount, size_t mountlen, char *own, size_t ownlen);
 /* True when PATH is a directory of a cgroup v2 hierarchy. */
 bool tk_cg_is_v2(const char *path);
 
+/* The id of the cgroup v2 directory PATH; 0 when PATH is not one. */
+uint64_t tk_cg_v2_id(const char *path);
+
 /* The cgroup id: the directory's inode number.  0 on error. */
 uint64_t tk_cg_id(const char *path);
 
