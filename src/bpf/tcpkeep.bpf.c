@@ -99,6 +99,29 @@ static __always_inline int set_int(struct bpf_sock_ops *skops, int level,
 	return bpf_setsockopt(skops, level, name, &value, sizeof value);
 }
 
+/* An MPTCP listener listens through a TCP socket of the kernel's, which
+ * a connection from a peer without MPTCP is accepted from as a plain TCP
+ * socket: the program's choice on the MPTCP listener is copied to it,
+ * so that the marks cloned to such connections hold it. */
+static __always_inline void mark_mptcp_listener(struct bpf_sock_ops *skops)
+{
+	struct tk_bpf_mark *conn, *mark;
+	struct bpf_sock *sk = skops->sk;
+	void *msk;
+
+	if (!sk)
+		return;
+	msk = tk_skc_to_mptcp_sock(sk);
+	if (!msk)
+		return;
+	conn = bpf_sk_storage_get(&tk_marks, msk, 0, 0);
+	if (!conn || !conn->prog_set)
+		return;
+	mark = bpf_sk_storage_get(&tk_marks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (mark)
+		mark->prog_set |= conn->prog_set;
+}
+
 SEC("sockops")
 int tcpkeep_sockops(struct bpf_sock_ops *skops)
 {
@@ -115,6 +138,10 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		outgoing = 0;
 		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		if (tk_mptcp)
+			mark_mptcp_listener(skops);
+		return 1;
 	default:
 		return 1;
 	}
