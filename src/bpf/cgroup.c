@@ -187,17 +187,14 @@ int tk_cg_remove(const char *path)
 	return -1;
 }
 
-int tk_cg_join(const char *path)
+int tk_cg_join(int dir_fd)
 {
-	char procs[PATH_MAX];
 	int fd, rc = 0;
 
-	if (snprintf(procs, sizeof procs, "%s/cgroup.procs", path) >=
-	    (int)sizeof procs) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	/* Through the directory made and locked, not its name: an owner of
+	 * the parent (a delegated subtree) can remove the still empty
+	 * cgroup and make another of that name. */
+	fd = openat(dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (write(fd, "0\n", 2) != 2)

@@ -38,8 +38,8 @@ int tk_cg_populated(int events_fd);
 /* rmdir, retried for a moment while the last tasks finish dying. */
 int tk_cg_remove(const char *path);
 
-/* Moves the calling process into the cgroup at PATH. */
-int tk_cg_join(const char *path);
+/* Moves the calling process into the cgroup of the directory DIR_FD. */
+int tk_cg_join(int dir_fd);
 
 /* Serialises start-up and the clean-up of leftovers between concurrent
  * tcpkeep-bpf processes.  Returns the lock's descriptor, or -1. */
