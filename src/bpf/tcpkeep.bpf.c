@@ -210,7 +210,10 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 	/* Keepalive already on, and not by the program's own call: a
 	 * tcpkeep program of a cgroup below ours ran first (the kernel runs
 	 * the innermost cgroup's programs first).  The innermost
-	 * configuration wins, as the innermost tcpkeep wrapper's does. */
+	 * configuration wins, as the innermost tcpkeep wrapper's does.
+	 * Before Linux 6.1 the kernel refuses this option here (an error,
+	 * the value zeroed): taken as off, so there the outermost tcpkeep's
+	 * values win; the program's own choices, kept in the marks, hold. */
 	if (!(chosen & TK_BPF_SET_KEEPALIVE)) {
 		int on = 0;
 
