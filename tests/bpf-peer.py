@@ -1,17 +1,22 @@
 # SPDX-License-Identifier: MIT
 """The python3 end of the eBPF-mode tests (tests/bpf-run.tap).
 
-  bpf-peer.py serve [--v6] [--idle N] [--keepalive-off]
+  bpf-peer.py serve [--v6] [--mptcp] [--idle N] [--keepalive-off]
       Listen on 127.0.0.1 (or ::) port 0, print "listening port=P"; accept
       connections, print "accepted fd=N port=P" for each and keep them
       open, until killed.  --idle / --keepalive-off set that option on the
-      listening socket (the accepted sockets inherit it).
+      listening socket (the accepted sockets inherit it); --mptcp listens
+      on an MPTCP socket ("unsupported" and exit 0 without MPTCP).
   bpf-peer.py connect HOST PORT
       Connect through an AF_INET6 socket (HOST may be ::ffff:127.0.0.1),
       print "connected fd=N", wait until killed.
-  bpf-peer.py connect-mptcp HOST PORT
+  bpf-peer.py connect-mptcp HOST PORT [--idle N] [--keepalive-off]
+                                      [--idle-after N]
       The same through an MPTCP socket (AF_INET, IPPROTO_MPTCP); prints
-      "unsupported" and exits 0 when the kernel has no MPTCP.
+      "unsupported" and exits 0 when the kernel has no MPTCP.  The
+      options are set on it before connect (--idle-after: after), and
+      "connected fd=N port=P set=R" names the local port and the result
+      of the call after connect (0, or the errno).
   bpf-peer.py peek PID FD
       Duplicate descriptor FD of process PID with pidfd_getfd(2) and print
       what the kernel holds for it:
@@ -26,6 +31,7 @@ import time
 
 SYS_PIDFD_GETFD = 438
 TCP_USER_TIMEOUT = 18
+IPPROTO_MPTCP = 262
 
 
 def emit(line):
@@ -59,7 +65,14 @@ def peek(pid, fd):
 
 def serve(args):
     family = socket.AF_INET6 if "--v6" in args else socket.AF_INET
-    lsock = socket.socket(family, socket.SOCK_STREAM)
+    if "--mptcp" in args:
+        try:
+            lsock = socket.socket(family, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        except OSError:
+            emit("unsupported")
+            return
+    else:
+        lsock = socket.socket(family, socket.SOCK_STREAM)
     if "--idle" in args:
         lsock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE,
                          int(args[args.index("--idle") + 1]))
@@ -75,17 +88,34 @@ def serve(args):
         emit("accepted fd=%d port=%d" % (conn.fileno(), conn.getpeername()[1]))
 
 
-def connect(host, port, mptcp=False):
+def connect(host, port, mptcp=False, args=()):
     if mptcp:
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM,
+                                 IPPROTO_MPTCP)
         except OSError:
             emit("unsupported")
             return
     else:
         sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    if "--idle" in args:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE,
+                        int(args[args.index("--idle") + 1]))
+    if "--keepalive-off" in args:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0)
     sock.connect((host, port))
-    emit("connected fd=%d" % sock.fileno())
+    if not mptcp:
+        emit("connected fd=%d" % sock.fileno())
+    else:
+        rc = 0
+        if "--idle-after" in args:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE,
+                                int(args[args.index("--idle-after") + 1]))
+            except OSError as e:
+                rc = e.errno
+        emit("connected fd=%d port=%d set=%d" % (
+            sock.fileno(), sock.getsockname()[1], rc))
     while True:
         time.sleep(60)
 
@@ -95,8 +125,8 @@ def main():
         serve(sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "connect":
         connect(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "connect-mptcp":
-        connect(sys.argv[2], int(sys.argv[3]), mptcp=True)
+    elif len(sys.argv) >= 4 and sys.argv[1] == "connect-mptcp":
+        connect(sys.argv[2], int(sys.argv[3]), mptcp=True, args=sys.argv[4:])
     elif len(sys.argv) == 4 and sys.argv[1] == "peek":
         peek(int(sys.argv[2]), int(sys.argv[3]))
     else:

@@ -35,7 +35,7 @@ static int resolve_cgroup(const char *arg, char *path, size_t pathlen,
 		tk_say("cannot use the cgroup '%s': %s", arg, strerror(errno));
 		return -1;
 	}
-	if (!tk_cg_is_v2(path) || (*id = tk_cg_id(path)) == 0) {
+	if ((*id = tk_cg_v2_id(path)) == 0) {
 		tk_say("'%s' is not a directory of the cgroup v2 hierarchy (%s)",
 		       arg, mount);
 		return -1;
@@ -146,16 +146,19 @@ int cmd_detach(const char *arg)
 {
 	char path[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
 	uint64_t id = 0;
-	int lock, found = 0;
+	int lock, found = 0, err = ENOENT;
 
-	if (realpath(arg, path) != NULL)
-		id = tk_cg_id(path);
-	else
+	if (realpath(arg, path) != NULL) {
+		/* Any other directory's inode number may equal the id of a
+		 * cgroup that someone else attached to. */
+		if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
+			return EXIT_SETUP;
+	} else {
+		err = errno;
 		id = recorded_id(arg);
+	}
 	if (id == 0) {
-		tk_say("nothing is attached to '%s': %s", arg,
-		       realpath(arg, path) ? "not a cgroup directory"
-					  : strerror(errno));
+		tk_say("nothing is attached to '%s': %s", arg, strerror(err));
 		return 1;
 	}
 	{

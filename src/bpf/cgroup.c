@@ -129,6 +129,25 @@ bool tk_cg_is_v2(const char *path)
 	       (unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC;
 }
 
+uint64_t tk_cg_v2_id(const char *path)
+{
+	struct statfs sfs;
+	struct stat st;
+	uint64_t id = 0;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* One descriptor for both questions: the inode is a cgroup id only
+	 * on the cgroup v2 file system, where any directory would give one. */
+	if (fd < 0)
+		return 0;
+	if (fstatfs(fd, &sfs) == 0 &&
+	    (unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC &&
+	    fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		id = (uint64_t)st.st_ino;
+	close(fd);
+	return id;
+}
+
 uint64_t tk_cg_id(const char *path)
 {
 	struct stat st;
@@ -168,17 +187,14 @@ int tk_cg_remove(const char *path)
 	return -1;
 }
 
-int tk_cg_join(const char *path)
+int tk_cg_join(int dir_fd)
 {
-	char procs[PATH_MAX];
 	int fd, rc = 0;
 
-	if (snprintf(procs, sizeof procs, "%s/cgroup.procs", path) >=
-	    (int)sizeof procs) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	/* Through the directory made and locked, not its name: an owner of
+	 * the parent (a delegated subtree) can remove the still empty
+	 * cgroup and make another of that name. */
+	fd = openat(dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (write(fd, "0\n", 2) != 2)

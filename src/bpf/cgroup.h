@@ -26,6 +26,9 @@ int tk_cg_find(char *mount, size_t mountlen, char *own, size_t ownlen);
 /* True when PATH is a directory of a cgroup v2 hierarchy. */
 bool tk_cg_is_v2(const char *path);
 
+/* The id of the cgroup v2 directory PATH; 0 when PATH is not one. */
+uint64_t tk_cg_v2_id(const char *path);
+
 /* The cgroup id: the directory's inode number.  0 on error. */
 uint64_t tk_cg_id(const char *path);
 
@@ -35,8 +38,8 @@ int tk_cg_populated(int events_fd);
 /* rmdir, retried for a moment while the last tasks finish dying. */
 int tk_cg_remove(const char *path);
 
-/* Moves the calling process into the cgroup at PATH. */
-int tk_cg_join(const char *path);
+/* Moves the calling process into the cgroup of the directory DIR_FD. */
+int tk_cg_join(int dir_fd);
 
 /* Serialises start-up and the clean-up of leftovers between concurrent
  * tcpkeep-bpf processes.  Returns the lock's descriptor, or -1. */

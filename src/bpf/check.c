@@ -156,7 +156,7 @@ int cmd_check(void)
 	fflush(stdout);
 	child = fork();
 	if (child == 0) {
-		if (tk_cg_join(t.path) < 0) {
+		if (tk_cg_join(t.dir_fd) < 0) {
 			tk_say("--check: cannot move into %s: %s", t.path,
 			       strerror(errno));
 			_exit(1);

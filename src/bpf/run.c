@@ -63,7 +63,7 @@ static void watch(struct tk_bpf *bpf, struct transient *t, int ready_fd)
 	static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 				       SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU,
 				       SIGUSR1, SIGUSR2 };
-	char events[PATH_MAX + 16], byte;
+	char byte;
 	int fd, null;
 	ssize_t n;
 
@@ -84,8 +84,8 @@ static void watch(struct tk_bpf *bpf, struct transient *t, int ready_fd)
 		/* nothing depends on the working directory */
 	}
 
-	snprintf(events, sizeof events, "%s/cgroup.events", t->path);
-	fd = open(events, O_RDONLY | O_CLOEXEC);
+	/* Not by name: another cgroup may have taken it (transient.c). */
+	fd = openat(t->dir_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	do
 		n = read(ready_fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
@@ -179,7 +179,7 @@ int cmd_run(char **argv)
 	/* From here on the watcher cleans up: it sees the pipe close
 	 * without a byte when this process fails or exits, or the cgroup
 	 * empty after the command's process tree ended. */
-	if (tk_cg_join(t.path) < 0) {
+	if (tk_cg_join(t.dir_fd) < 0) {
 		tk_say("cannot move into the cgroup %s: %s", t.path,
 		       strerror(errno));
 		return EXIT_SETUP;

@@ -16,7 +16,12 @@
  * The marks live in socket-local storage cloned to accepted sockets, so a
  * choice made on a listener holds for the connections it accepts.  The
  * configuration is read-only data filled by the loader (tcpkeep.c) before
- * load; the verifier sees it as constants. */
+ * load; the verifier sees it as constants.
+ *
+ * MPTCP: the program's calls reach the MPTCP socket, which hands the
+ * values on to its subflows; sock_ops sees only the subflows, TCP sockets
+ * of the kernel's.  The marks of an MPTCP connection are kept on its MPTCP
+ * socket, which sock_ops reaches from a subflow. */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/tcp.h>
@@ -31,10 +36,21 @@
 #define TK_AF_INET6	10
 #define TK_SOL_SOCKET	1
 #define TK_SO_KEEPALIVE	9
+/* Newer than some UAPI headers. */
+#define TK_IPPROTO_MPTCP	262
+#define TK_FUNC_SKC_TO_MPTCP_SOCK	196
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile struct tk_bpf_config tk_cfg = {};
+/* Set by the loader when the kernel lets sock_ops reach the MPTCP socket
+ * of a subflow (bpf_skc_to_mptcp_sock, Linux 5.19).  Zero, the verifier
+ * drops the branch that calls it, which an older kernel would refuse. */
+const volatile __u32 tk_mptcp = 0;
+
+/* By number: older libbpf headers do not declare it. */
+static void *(*const tk_skc_to_mptcp_sock)(void *sk) =
+	(void *)TK_FUNC_SKC_TO_MPTCP_SOCK;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -85,13 +101,36 @@ static __always_inline int set_int(struct bpf_sock_ops *skops, int level,
 	return bpf_setsockopt(skops, level, name, &value, sizeof value);
 }
 
+/* An MPTCP listener listens through a TCP socket of the kernel's, which
+ * a connection from a peer without MPTCP is accepted from as a plain TCP
+ * socket: the program's choice on the MPTCP listener is copied to it,
+ * so that the marks cloned to such connections hold it. */
+static __always_inline void mark_mptcp_listener(struct bpf_sock_ops *skops)
+{
+	struct tk_bpf_mark *conn, *mark;
+	struct bpf_sock *sk = skops->sk;
+	void *msk;
+
+	if (!sk)
+		return;
+	msk = tk_skc_to_mptcp_sock(sk);
+	if (!msk)
+		return;
+	conn = bpf_sk_storage_get(&tk_marks, msk, 0, 0);
+	if (!conn || !conn->prog_set)
+		return;
+	mark = bpf_sk_storage_get(&tk_marks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (mark)
+		mark->prog_set |= conn->prog_set;
+}
+
 SEC("sockops")
 int tcpkeep_sockops(struct bpf_sock_ops *skops)
 {
-	struct tk_bpf_mark *mark = NULL;
+	struct tk_bpf_mark *mark = NULL, *conn = NULL;
 	struct tk_peer peer = {};
 	struct bpf_sock *sk;
-	__u32 prog_set = 0;
+	__u32 prog_set = 0, chosen = 0;
 	int outgoing;
 
 	switch (skops->op) {
@@ -101,6 +140,10 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		outgoing = 0;
 		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		if (tk_mptcp)
+			mark_mptcp_listener(skops);
+		return 1;
 	default:
 		return 1;
 	}
@@ -148,15 +191,32 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 		if (mark) {
 			if (mark->applied)
 				return 1;	/* at most once per socket */
-			if (!tk_cfg.force)
-				prog_set = mark->prog_set;
+			chosen = mark->prog_set;
+		}
+		if (tk_mptcp) {
+			void *msk = tk_skc_to_mptcp_sock(sk);
+
+			/* Each subflow is configured once (its own mark in
+			 * force mode); the MPTCP socket's mark holds what the
+			 * program chose and, in force mode, that ours apply. */
+			if (msk)
+				conn = bpf_sk_storage_get(&tk_marks, msk, 0,
+							  tk_cfg.force ?
+							  BPF_SK_STORAGE_GET_F_CREATE : 0);
+			if (conn)
+				chosen |= conn->prog_set;
 		}
 	}
+	if (!tk_cfg.force)
+		prog_set = chosen;
 	/* Keepalive already on, and not by the program's own call: a
 	 * tcpkeep program of a cgroup below ours ran first (the kernel runs
 	 * the innermost cgroup's programs first).  The innermost
-	 * configuration wins, as the innermost tcpkeep wrapper's does. */
-	if (!(mark && (mark->prog_set & TK_BPF_SET_KEEPALIVE))) {
+	 * configuration wins, as the innermost tcpkeep wrapper's does.
+	 * Before Linux 6.1 the kernel refuses this option here (an error,
+	 * the value zeroed): taken as off, so there the outermost tcpkeep's
+	 * values win; the program's own choices, kept in the marks, hold. */
+	if (!(chosen & TK_BPF_SET_KEEPALIVE)) {
 		int on = 0;
 
 		if (bpf_getsockopt(skops, TK_SOL_SOCKET, TK_SO_KEEPALIVE, &on,
@@ -176,6 +236,8 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 	}
 	if (mark)
 		mark->applied = 1;
+	if (conn)
+		conn->applied = 1;
 	return 1;
 }
 
@@ -206,8 +268,15 @@ int tcpkeep_sockopt(struct bpf_sockopt *ctx)
 
 	/* optlen 0: the kernel takes the program's buffer as it was, with
 	 * no copy (and no limit of one page on its size). */
-	if (!bit || !sk || sk->protocol != IPPROTO_TCP ||
+	if (!bit || !sk ||
 	    (sk->family != TK_AF_INET && sk->family != TK_AF_INET6)) {
+		ctx->optlen = 0;
+		return 1;
+	}
+	/* MPTCP refuses TCP_USER_TIMEOUT: no choice to keep. */
+	if (sk->protocol != IPPROTO_TCP &&
+	    (sk->protocol != TK_IPPROTO_MPTCP || !tk_mptcp ||
+	     bit == TK_BPF_SET_USER_TIMEOUT)) {
 		ctx->optlen = 0;
 		return 1;
 	}

@@ -188,6 +188,9 @@ struct tk_bpf *tk_bpf_load(const struct tk_config *cfg)
 		return NULL;
 	}
 	fill(&bpf->skel->rodata->tk_cfg, cfg);
+	/* 196: BPF_FUNC_skc_to_mptcp_sock, by number for older headers. */
+	bpf->skel->rodata->tk_mptcp =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCK_OPS, 196, NULL) == 1;
 	err = tcpkeep_bpf__load(bpf->skel);
 	if (err) {
 		say_failure("loading the eBPF programs", -err);

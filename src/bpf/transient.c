@@ -78,7 +78,10 @@ fail:
 
 void drop_transient(struct transient *t, bool record)
 {
-	tk_cg_remove(t->path);
+	/* Only ours: the name may be another's cgroup by now (see
+	 * tk_cg_join). */
+	if (tk_cg_id(t->path) == t->id)
+		tk_cg_remove(t->path);
 	if (record)
 		tk_record_remove(t->id);
 	if (t->dir_fd >= 0)
