@@ -242,8 +242,10 @@ int tcpkeep_sockops(struct bpf_sock_ops *skops)
 }
 
 /* The option a setsockopt() call names: its prog_set bit (0 when not
- * one of ours) and whether the configuration sets it. */
-static __always_inline __u32 option_bit(int level, int name, __u32 *set)
+ * one of ours), whether the configuration sets it and whether an MPTCP
+ * socket accepts it. */
+static __always_inline __u32 option_bit(int level, int name, __u32 *set,
+					__u32 *mptcp)
 {
 	for (__u32 i = 0; i < TK_BPF_OPTIONS_MAX; i++) {
 		if (i >= tk_cfg.n_options)
@@ -251,6 +253,7 @@ static __always_inline __u32 option_bit(int level, int name, __u32 *set)
 		if (tk_cfg.option[i].level == level &&
 		    tk_cfg.option[i].name == name) {
 			*set = tk_cfg.option[i].set;
+			*mptcp = tk_cfg.option[i].mptcp;
 			return tk_cfg.option[i].bit;
 		}
 	}
@@ -262,8 +265,8 @@ int tcpkeep_sockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
 	struct tk_bpf_mark *mark;
-	__u32 set = 0;
-	__u32 bit = option_bit(ctx->level, ctx->optname, &set);
+	__u32 set = 0, mptcp = 0;
+	__u32 bit = option_bit(ctx->level, ctx->optname, &set, &mptcp);
 	int *value;
 
 	/* optlen 0: the kernel takes the program's buffer as it was, with
@@ -273,10 +276,10 @@ int tcpkeep_sockopt(struct bpf_sockopt *ctx)
 		ctx->optlen = 0;
 		return 1;
 	}
-	/* MPTCP refuses TCP_USER_TIMEOUT: no choice to keep. */
+	/* An option MPTCP refuses (TCP_USER_TIMEOUT): no choice to keep. */
 	if (sk->protocol != IPPROTO_TCP &&
 	    (sk->protocol != TK_IPPROTO_MPTCP || !tk_mptcp ||
-	     bit == TK_BPF_SET_USER_TIMEOUT)) {
+	     !mptcp)) {
 		ctx->optlen = 0;
 		return 1;
 	}

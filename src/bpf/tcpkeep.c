@@ -129,6 +129,7 @@ static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 		opt->value = eff.value[o];
 		opt->set = tk_effective_sets(&eff, o);
 		opt->bit = 1u << o;
+		opt->mptcp = tk_option_rows[o].mptcp;
 	}
 	k->force = cfg->force;
 	k->direction = cfg->direction == TK_DIR_OUT ? TK_BPF_OUT :

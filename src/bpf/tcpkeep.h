@@ -43,6 +43,7 @@ struct tk_bpf_option {
 	__s32 value;
 	__u32 set;		/* 0: leave the option alone */
 	__u32 bit;		/* its bit in tk_bpf_mark.prog_set */
+	__u32 mptcp;		/* an MPTCP socket accepts it */
 };
 
 struct tk_bpf_config {

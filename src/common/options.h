@@ -51,6 +51,7 @@ struct tk_option_row {
 	const char *unit;	/* of the value, for messages */
 	int level;
 	int optname;		/* -1: not on this platform */
+	bool mptcp;		/* an MPTCP socket accepts it */
 };
 
 /* In the header, static: the library's inline appliers read it with
@@ -58,15 +59,15 @@ struct tk_option_row {
 __attribute__((unused))
 static const struct tk_option_row tk_option_rows[TK_OPT_COUNT] = {
 	[TK_OPT_KEEPALIVE] = { "SO_KEEPALIVE", "keepalive", "",
-			       SOL_SOCKET, SO_KEEPALIVE },
+			       SOL_SOCKET, SO_KEEPALIVE, true },
 	[TK_OPT_IDLE] = { TK_TCP_IDLE_NAME, "idle", "s",
-			  IPPROTO_TCP, TK_TCP_IDLE },
+			  IPPROTO_TCP, TK_TCP_IDLE, true },
 	[TK_OPT_INTVL] = { "TCP_KEEPINTVL", "intvl", "s",
-			   IPPROTO_TCP, TCP_KEEPINTVL },
+			   IPPROTO_TCP, TCP_KEEPINTVL, true },
 	[TK_OPT_CNT] = { "TCP_KEEPCNT", "cnt", "",
-			 IPPROTO_TCP, TCP_KEEPCNT },
+			 IPPROTO_TCP, TCP_KEEPCNT, true },
 	[TK_OPT_USER_TIMEOUT] = { "TCP_USER_TIMEOUT", "user_timeout", "ms",
-				  IPPROTO_TCP, TK_TCP_USER_TIMEOUT },
+				  IPPROTO_TCP, TK_TCP_USER_TIMEOUT, false },
 };
 
 /* The K-th row in the order options are set: the timers first, then
