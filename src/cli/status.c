@@ -3,7 +3,10 @@
  * processes (all visible ones by default), its keepalive values as the
  * kernel holds them, the timer now, where the values can have come from,
  * and whether it is at risk.  Text or JSON (schema in tcpkeep(1), RUNNING
- * PROCESSES).  Nothing is changed. */
+ * PROCESSES).  Nothing is changed: a socket that taking a duplicate of
+ * would re-tag (cgroup v1 net_cls/net_prio) is not taken.  What could not
+ * be seen is said and counted, and fails --at-risk: a check that did not
+ * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
 #include "config.h"
@@ -336,7 +339,8 @@ static void collect_proc(struct listing *l, const struct tk_proc *p)
 	bool readable = n != NULL && n->dumped;
 	bool library = false, ebpf = false, looked = false, nodup = false;
 	size_t unread = 0;
-	int pidfd = -1;
+	int pidfd = -1, err = 0;
+	const char *why;
 
 	for (size_t k = p->first; k < p->first + p->count; k++) {
 		uint32_t inode = s->socks[k].inode;
@@ -365,10 +369,12 @@ static void collect_proc(struct listing *l, const struct tk_proc *p)
 			nodup = tk_class_differs(p->pid);
 			if (nodup)
 				l->procs_class++;
-			else
-				pidfd = tk_pidfd_open(p->pid);
+			else if ((pidfd = tk_pidfd_open(p->pid)) < 0)
+				err = errno;
 		}
-		if (pidfd >= 0 && (dup = tk_pidfd_getfd(pidfd, fd)) >= 0 &&
+		if (pidfd >= 0 && (dup = tk_pidfd_getfd(pidfd, fd)) < 0)
+			err = errno;
+		if (dup >= 0 &&
 		    (fstat(dup, &st) < 0 || (uint64_t)st.st_ino != inode)) {
 			/* The number holds another socket now. */
 			close(dup);
@@ -383,7 +389,8 @@ static void collect_proc(struct listing *l, const struct tk_proc *p)
 		}
 		if (d != &r->own) {
 			if (l->seen[d - s->diag.v]) {
-				close(dup);
+				if (dup >= 0)
+					close(dup);
 				continue;
 			}
 			l->seen[d - s->diag.v] = 1;
@@ -410,13 +417,13 @@ static void collect_proc(struct listing *l, const struct tk_proc *p)
 		return;
 	}
 	n = tk_scan_netns(s, p->netns);
-	fprintf(stderr, "tcpkeep: --status: PID %d: %zu TCP socket%s not read: its network namespace: %s; the socket%s: %s\n",
+	why = nodup ? "it is in another net_cls/net_prio cgroup than this command" :
+		err == 0 ? "changed meanwhile" :
+		tk_pidfd_why(err) ? tk_pidfd_why(err) : strerror(err);
+	fprintf(stderr, "tcpkeep: --status: PID %d: %zu TCP socket%s not read: its network namespace: %s; taking %s: %s\n",
 		(int)p->pid, unread, unread == 1 ? "" : "s",
 		n != NULL && n->err ? strerror(n->err) : "not entered",
-		unread == 1 ? "" : "s",
-		nodup ? "another net_cls/net_prio cgroup than ours" :
-		pidfd < 0 ? tk_pidfd_why(errno) ? tk_pidfd_why(errno) : strerror(errno) :
-		"could not be taken");
+		unread == 1 ? "it" : "them", why);
 	l->status = 1;
 }
 
