@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -141,9 +144,9 @@ static void dump(void)
 	fstat(l, &sl);
 	fstat(c, &sc);
 	fstat(s, &sa);
-	dl = tk_diag_find(&t, (uint32_t)sl.st_ino);
-	dc = tk_diag_find(&t, (uint32_t)sc.st_ino);
-	da = tk_diag_find(&t, (uint32_t)sa.st_ino);
+	dl = tk_diag_find(&t, (uint32_t)sl.st_ino, 1);
+	dc = tk_diag_find(&t, (uint32_t)sc.st_ino, 1);
+	da = tk_diag_find(&t, (uint32_t)sa.st_ino, 1);
 	ok(dl != NULL && dl->state == 10 && dl->sport == ntohs(a.sin_port),
 	   "dump: our listener, state listen, its port");
 	ok(dc != NULL && dc->state == 1 && dc->dport == ntohs(a.sin_port),
@@ -154,11 +157,104 @@ static void dump(void)
 	   "the connected socket is not taken for an accepted one");
 	ok(da != NULL && tk_diag_accepted(&t, da),
 	   "the accepted socket is: same port as a listener");
-	ok(tk_diag_find(&t, 0) == NULL, "inode 0 is not found");
+	ok(tk_diag_find(&t, 0, 1) == NULL, "inode 0 is not found");
+	ok(tk_diag_find(&t, (uint32_t)sc.st_ino, 2) == NULL,
+	   "a socket's inode is not found under another namespace");
 	tk_diag_free(&t);
 	close(s);
 	close(c);
 	close(l);
+}
+
+/* Replies as sock_diag would send them, and what else a datagram can
+ * hold: each length is checked before what lies behind it is read.  The
+ * buffers end where a page that may not be read begins. */
+static char *guarded(size_t len, char **base, size_t *maplen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	char *p = mmap(NULL, n + (size_t)page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	mprotect(p + n, (size_t)page, PROT_NONE);
+	*base = p;
+	*maplen = n + (size_t)page;
+	return p + n - len;
+}
+
+static size_t put_hdr(char *at, uint32_t len, uint16_t type, uint32_t seq,
+		      uint32_t pid)
+{
+	struct { uint32_t len; uint16_t type, flags; uint32_t seq, pid; } h =
+		{ len, type, 2, seq, pid };
+
+	memcpy(at, &h, sizeof h);
+	return (len + 3u) & ~3u;
+}
+
+static void parse(void)
+{
+	struct tk_diag_table t = { 0 };
+	char *base, *b;
+	size_t maplen, off;
+	int rc;
+
+	/* A row (72 bytes after the header), then the end. */
+	b = guarded(16 + 72 + 20, &base, &maplen);
+	if (b == NULL) {
+		diag("mmap failed: skipping the parser checks");
+		return;
+	}
+	memset(b, 0, 16 + 72 + 20);
+	off = put_hdr(b, 16 + 72, 20, 7, 99);
+	b[16] = AF_INET;
+	b[17] = 1;
+	memcpy(b + 16 + 68, &(uint32_t){ 4242 }, 4);
+	put_hdr(b + off, 20, 3, 7, 99);
+	rc = tk_diag_parse(&t, b, 16 + 72 + 20, 7, 99, 5);
+	ok(rc == 1 && t.n == 1 && t.v[0].inode == 4242 && t.v[0].netns == 5,
+	   "parse: a row and the end of the dump");
+	errno = 0;
+	ok(tk_diag_parse(&t, b, 16 + 72 + 20, 8, 99, 5) < 0 && errno == EPROTO,
+	   "parse: another request's sequence number is refused");
+	ok(tk_diag_parse(&t, b, 16 + 72 + 20, 7, 98, 5) < 0 && errno == EPROTO,
+	   "parse: replies to another port id are refused");
+	ok(tk_diag_parse(&t, b, 16 + 72 - 4, 7, 99, 5) < 0 && errno == EPROTO,
+	   "parse: a message longer than the datagram is refused");
+	put_hdr(b, 16 + 40, 20, 7, 99);
+	ok(tk_diag_parse(&t, b, 16 + 40, 7, 99, 5) < 0 && errno == EPROTO,
+	   "parse: a row too short for its fields is refused");
+	ok(tk_diag_parse(&t, b + 16 + 72 + 20 - 8, 8, 7, 99, 5) < 0 && errno == EPROTO,
+	   "parse: half a header at the end is refused, not read past");
+	munmap(base, maplen);
+
+	/* A full 64 KiB datagram whose last message is an NLMSG_ERROR
+	 * header without its error code. */
+	b = guarded(65536, &base, &maplen);
+	if (b == NULL)
+		return;
+	memset(b, 0, 65536);
+	put_hdr(b, 65536 - 16, 20, 7, 99);
+	put_hdr(b + 65536 - 16, 16, 2, 7, 99);
+	ok(tk_diag_parse(&t, b, 65536, 7, 99, 5) < 0 && errno == EPROTO,
+	   "parse: a short NLMSG_ERROR at the end of a full buffer is refused, not read past");
+	put_hdr(b, 65536 - 20, 0x10, 7, 99);
+	put_hdr(b + 65536 - 20, 20, 2, 7, 99);
+	memcpy(b + 65536 - 4, &(int){ -EPERM }, 4);
+	ok(tk_diag_parse(&t, b, 65536, 7, 99, 5) < 0 && errno == EPROTO,
+	   "parse: a message of another type is refused");
+	put_hdr(b, 65536 - 20, 3, 7, 99);
+	is_int(tk_diag_parse(&t, b, 65536, 7, 99, 5), 1,
+	       "parse: an end of dump ends it");
+	put_hdr(b, 20, 2, 7, 99);
+	memcpy(b + 16, &(int){ -EPERM }, 4);
+	ok(tk_diag_parse(&t, b, 20, 7, 99, 5) < 0 && errno == EPERM,
+	   "parse: the kernel's error is the error");
+	is_int((int)t.n, 1, "parse: nothing refused was added");
+	munmap(base, maplen);
+	tk_diag_free(&t);
 }
 
 int main(void)
@@ -167,5 +263,6 @@ int main(void)
 	pids();
 	addresses();
 	dump();
+	parse();
 	return done_testing();
 }

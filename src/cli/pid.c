@@ -293,7 +293,8 @@ int tk_pid_main(int argc, char **argv)
 			continue;
 		}
 		for (size_t k = p->first; k < p->first + p->count; k++) {
-			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode);
+			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode,
+								 p->netns);
 
 			if (d == NULL)
 				continue;

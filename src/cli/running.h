@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Processes that are already running (tcpkeep(1), RUNNING PROCESSES): what
- * the helper's `pid` and `status` modes share.  The kernel's table of TCP
- * sockets comes from sock_diag (sockdiag.c), which process holds which
- * socket from /proc/PID/fd (procfd.c), the option values from a duplicate
- * of the socket taken with pidfd_getfd(2) (sockvals.c). */
+/* Processes that are already running (tcpkeep(1), RUNNING
+ * PROCESSES): what the helper's
+ * `pid` and `status` modes share.  The kernel's table of TCP sockets comes
+ * from sock_diag (sockdiag.c), which process holds which socket from
+ * /proc/PID/fd (procfd.c), the option values from a duplicate of the
+ * socket taken with pidfd_getfd(2) (sockvals.c), and for a namespace the
+ * caller cannot enter, the rest from the duplicate too (sockdup.c). */
 #ifndef TCPKEEP_RUNNING_H
 #define TCPKEEP_RUNNING_H
 
@@ -41,12 +43,20 @@ struct tk_diag_table {
 
 /* Appends every TCP socket (v4 and v6, all states but TIME_WAIT and
  * SYN_RECV, which belong to no process) of the calling thread's network
- * namespace, tagged NETNS.  Returns 0, or -1 with errno. */
+ * namespace, tagged NETNS.  Only the kernel's replies count (see
+ * sockdiag.c).  Returns 0, or -1 with errno and nothing appended. */
 int tk_diag_dump(struct tk_diag_table *t, uint64_t netns);
+/* One received datagram of a dump answering SEQ to port PORTID: 1 at
+ * its end, 0 when more follow, -1 with errno (EPROTO: not a well-formed
+ * reply to that request).  For the unit tests. */
+int tk_diag_parse(struct tk_diag_table *t, const char *buf, size_t len,
+		  uint32_t seq, uint32_t portid, uint64_t netns);
 /* Builds the inode index; call after the last dump. */
 int tk_diag_index(struct tk_diag_table *t);
+/* The socket INODE as the dump of namespace NETNS has it: an inode
+ * found in another namespace's table is another socket's row. */
 const struct tk_diag *tk_diag_find(const struct tk_diag_table *t,
-				   uint32_t inode);
+				   uint32_t inode, uint64_t netns);
 /* True when D is a connection accepted by a listener of the same
  * namespace (same local port, same or wildcard address). */
 bool tk_diag_accepted(const struct tk_diag_table *t, const struct tk_diag *d);
@@ -136,6 +146,24 @@ int tk_sock_take(int pidfd, int fd, uint32_t inode, uint64_t netns);
 int tk_sockvals_read(int fd, struct tk_sockvals *v);
 /* What an errno from pidfd_open/pidfd_getfd means, for one line. */
 const char *tk_pidfd_why(int err);
+
+/* ------------------------------------------------------------ sockdup.c */
+
+/* Whether PID's descriptor FD is a TCP socket, asked without taking it
+ * (the socket's protocol name through /proc): 1, 0 (or gone), -1 when
+ * the system does not say. */
+int tk_proc_fd_is_tcp(pid_t pid, int fd);
+/* The network namespace (inode) a socket lives in, 0 when not permitted. */
+uint64_t tk_sock_netns(int fd);
+/* A row for the TCP socket FD (a duplicate) from the socket itself: state
+ * and addresses, its namespace (HOLDER_NETNS when it may not be asked),
+ * no timer.  0, or -1 when it is not a TCP socket. */
+int tk_dup_diag(int fd, uint32_t inode, uint64_t holder_netns,
+		struct tk_diag *d);
+/* True when taking a duplicate of one of PID's sockets could re-tag it
+ * with another cgroup v1 net_cls class or net_prio index than it has:
+ * a controller mounted as v1 and PID in another of its cgroups than we. */
+bool tk_class_differs(pid_t pid);
 
 /* ------------------------------------------------------------ modes */
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The kernel's TCP states (include/net/tcp_states.h). */
@@ -81,86 +82,148 @@ static int add(struct tk_diag_table *t, const struct inet_diag_msg *m,
 	return 0;
 }
 
+/* What a reply must be to count: from the kernel (the sender's port id
+ * 0; a connected socket refuses every other sender, this is the second
+ * lock), to us (our port id), to this request (its sequence number).
+ * Another program that may send on netlink in this namespace (root in a
+ * user namespace of its own has CAP_NET_ADMIN there) could otherwise
+ * slip rows in, or end the dump early. */
+struct expect {
+	uint32_t seq, portid;
+};
+
+/* One datagram: 1 when the dump is done, 0 for more, -1 with errno. */
+int tk_diag_parse(struct tk_diag_table *t, const char *buf, size_t len,
+		  uint32_t seq, uint32_t portid, uint64_t netns)
+{
+	const struct nlmsghdr *h;
+	size_t off, next;
+
+	/* NLMSG_OK/NEXT by offsets, without their char * casts
+	 * (-Wcast-align): messages are 4-byte aligned in a buffer aligned
+	 * to 8.  Every length is checked against what was received before
+	 * anything behind it is read. */
+	for (off = 0; off < len; off = next) {
+		if (len - off < sizeof *h)
+			goto bad;
+		h = (const struct nlmsghdr *)(const void *)(buf + off);
+		if (h->nlmsg_len < sizeof *h || h->nlmsg_len > len - off)
+			goto bad;
+		next = off + NLMSG_ALIGN(h->nlmsg_len);
+		if (next > len)
+			next = len;
+		if (h->nlmsg_seq != seq || h->nlmsg_pid != portid)
+			goto bad;
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e;
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof e->error))
+				goto bad;
+			e = (const struct nlmsgerr *)(const void *)
+				(buf + off + NLMSG_HDRLEN);
+			errno = e->error < 0 ? -e->error : EPROTO;
+			return -1;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+			goto bad;
+		if (add(t, (const struct inet_diag_msg *)(const void *)
+			(buf + off + NLMSG_HDRLEN), netns) < 0)
+			return -1;
+	}
+	return 0;
+bad:
+	errno = EPROTO;
+	return -1;
+}
+
 static int dump_family(int nl, struct tk_diag_table *t, unsigned family,
-		       uint64_t netns)
+		       const struct expect *x, uint64_t netns)
 {
 	static char buf[65536] __attribute__((aligned(8)));
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} q;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 
 	memset(&q, 0, sizeof q);
 	q.nlh.nlmsg_len = sizeof q;
 	q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	q.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	q.nlh.nlmsg_seq = family;
+	q.nlh.nlmsg_seq = x->seq;
 	q.req.sdiag_family = (uint8_t)family;
 	q.req.sdiag_protocol = IPPROTO_TCP;
 	q.req.idiag_states = ((1u << TK_TCP_MAX_STATES) - 1) &
 		~((1u << TK_TCP_TIME_WAIT) | (1u << TK_TCP_SYN_RECV) |
 		  (1u << TK_TCP_NEW_SYN_RECV));
-	if (sendto(nl, &q, sizeof q, 0, (struct sockaddr *)&kernel,
-		   sizeof kernel) < 0)
+	if (send(nl, &q, sizeof q, 0) < 0)
 		return -1;
 	for (;;) {
-		ssize_t got = recv(nl, buf, sizeof buf, 0);
-		struct nlmsghdr *h;
-		size_t off, next;
+		struct sockaddr_nl from;
+		struct iovec iov = { buf, sizeof buf };
+		struct msghdr m = {
+			.msg_name = &from, .msg_namelen = sizeof from,
+			.msg_iov = &iov, .msg_iovlen = 1,
+		};
+		ssize_t got = recvmsg(nl, &m, 0);
+		int rc;
 
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (got == 0) {
+		/* A datagram cut to fit is not a table. */
+		if (got == 0 || (m.msg_flags & MSG_TRUNC) ||
+		    m.msg_namelen < sizeof from ||
+		    from.nl_family != AF_NETLINK || from.nl_pid != 0) {
 			errno = EPROTO;
 			return -1;
 		}
-		/* NLMSG_OK/NEXT by offsets, without their char * casts
-		 * (-Wcast-align): messages are 4-byte aligned in a buffer
-		 * aligned to 8. */
-		for (off = 0, next = 0; off + sizeof *h <= (size_t)got; off = next) {
-			h = (struct nlmsghdr *)(void *)(buf + off);
-			if (h->nlmsg_len < sizeof *h ||
-			    h->nlmsg_len > (size_t)got - off)
-				break;
-			next = off + NLMSG_ALIGN(h->nlmsg_len);
-			if (h->nlmsg_seq != family)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
+		rc = tk_diag_parse(t, buf, (size_t)got, x->seq, x->portid, netns);
+		if (rc != 0) {
+			/* IPv6 compiled out: nothing to list. */
+			if (rc < 0 && family == AF_INET6 && errno == ENOENT)
 				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				/* IPv6 compiled out: nothing to list. */
-				if (family == AF_INET6 && e->error == -ENOENT)
-					return 0;
-				errno = e->error ? -e->error : EPROTO;
-				return -1;
-			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				continue;
-			if (add(t, NLMSG_DATA(h), netns) < 0)
-				return -1;
+			return rc < 0 ? -1 : 0;
 		}
 	}
 }
 
 int tk_diag_dump(struct tk_diag_table *t, uint64_t netns)
 {
+	static uint32_t seq;
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK }, self;
+	socklen_t len = sizeof self;
+	struct expect x;
+	size_t before = t->n;
 	int rc = -1, saved;
 
 	if (nl < 0)
 		return -1;
-	if (dump_family(nl, t, AF_INET, netns) == 0 &&
-	    dump_family(nl, t, AF_INET6, netns) == 0)
+	/* Connected to the kernel (port id 0): the socket takes datagrams
+	 * from no one else. */
+	if (connect(nl, (struct sockaddr *)&kernel, sizeof kernel) < 0 ||
+	    getsockname(nl, (struct sockaddr *)&self, &len) < 0)
+		goto out;
+	if (seq == 0)
+		seq = (uint32_t)getpid() * 2654435761u;
+	x.portid = self.nl_pid;
+	x.seq = ++seq;
+	if (dump_family(nl, t, AF_INET, &x, netns) < 0)
+		goto out;
+	x.seq = ++seq;
+	if (dump_family(nl, t, AF_INET6, &x, netns) == 0)
 		rc = 0;
+out:
 	saved = errno;
 	close(nl);
+	/* Half a namespace's table is not its table. */
+	if (rc < 0)
+		t->n = before;
 	errno = saved;
 	return rc;
 }
@@ -201,7 +264,7 @@ int tk_diag_index(struct tk_diag_table *t)
 }
 
 const struct tk_diag *tk_diag_find(const struct tk_diag_table *t,
-				   uint32_t inode)
+				   uint32_t inode, uint64_t netns)
 {
 	size_t h;
 
@@ -209,7 +272,8 @@ const struct tk_diag *tk_diag_find(const struct tk_diag_table *t,
 		return NULL;
 	for (h = hash(inode, t->nslots - 1); t->slot[h] != 0;
 	     h = (h + 1) & (t->nslots - 1))
-		if (t->v[t->slot[h] - 1].inode == inode)
+		if (t->v[t->slot[h] - 1].inode == inode &&
+		    t->v[t->slot[h] - 1].netns == netns)
 			return &t->v[t->slot[h] - 1];
 	return NULL;
 }

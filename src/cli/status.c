@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* tcpkeep --status (tcpkeep(1), RUNNING PROCESSES): every TCP connection of
- * the given processes (all visible ones by default), its keepalive values
- * as the kernel holds them, the timer now, where the values can have come
- * from, and whether it is at risk.  Text or JSON (schema in tcpkeep(1),
- * RUNNING PROCESSES).  Nothing is changed. */
+ * the given processes (all visible ones by default), its keepalive values as the
+ * kernel holds them, the timer now, where the values can have come from,
+ * and whether it is at risk.  Text or JSON (schema in tcpkeep(1), RUNNING
+ * PROCESSES).  Nothing is changed: a socket that taking a duplicate of
+ * would re-tag (cgroup v1 net_cls/net_prio) is not taken.  What could not
+ * be seen is said and counted, and fails --at-risk: a check that did not
+ * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
 #include "config.h"
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TK_TCP_ESTABLISHED 1
@@ -23,6 +27,9 @@ struct row {
 	const struct tk_proc *proc;
 	int fd;
 	const struct tk_diag *d;
+	struct tk_diag own;	/* the row read from the socket itself, when
+				 * its namespace's table was not read */
+	bool no_timer;		/* the timer is not known (own row) */
 	bool have_vals;		/* read from the socket itself */
 	struct tk_sockvals v;
 	int keepalive;		/* 1 on, 0 off, -1 unknown */
@@ -180,8 +187,12 @@ static void print_json_row(const struct row *r, bool first)
 	json_int_or_null("intvl", r->have_vals, r->v.intvl);
 	json_int_or_null("cnt", r->have_vals, r->v.cnt);
 	json_int_or_null("user_timeout_ms", r->have_vals, r->v.user_timeout);
-	printf(", \"timer\": \"%s\"", timer_name(d->timer));
-	json_int_or_null("timer_ms", d->timer != 0, (long)d->expires_ms);
+	if (r->no_timer)
+		printf(", \"timer\": null");
+	else
+		printf(", \"timer\": \"%s\"", timer_name(d->timer));
+	json_int_or_null("timer_ms", !r->no_timer && d->timer != 0,
+			 (long)d->expires_ms);
 	printf(", \"source\": \"%s\", \"at_risk\": %s, \"netns\": %llu}",
 	       r->source, r->at_risk ? "true" : "false",
 	       (unsigned long long)d->netns);
@@ -208,7 +219,9 @@ static void print_text_row(const struct row *r)
 		strcpy(cnt, "?");
 		strcpy(uto, "?");
 	}
-	if (d->timer == 0)
+	if (r->no_timer)
+		snprintf(timer, sizeof timer, "?");
+	else if (d->timer == 0)
 		snprintf(timer, sizeof timer, "-");
 	else
 		snprintf(timer, sizeof timer, "%s/%u.%us", timer_name(d->timer),
@@ -219,6 +232,19 @@ static void print_text_row(const struct row *r)
 	       r->keepalive < 0 ? "?" : r->keepalive ? "on" : "off",
 	       idle, intvl, cnt, uto, timer, r->source,
 	       d->state == TK_TCP_LISTEN ? "-" : r->at_risk ? "AT-RISK" : "ok");
+}
+
+/* A record's field on a terminal: the records are files anyone who
+ * may write /run/tcpkeep can make, and a cgroup's name is chosen by
+ * whoever made the cgroup.  As process names: one printable word. */
+static void text_str(const char *key, const char *s)
+{
+	printf("%s", key);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		putchar(c > 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?');
+	}
 }
 
 static void print_records(const struct tk_records *rs, bool json)
@@ -248,16 +274,149 @@ static void print_records(const struct tk_records *rs, bool json)
 			json_str(r->skip);
 			printf("}");
 		} else {
-			printf("  %s: mode=%s pid=%s idle=%s intvl=%s cnt=%s user_timeout=%s direction=%s force=%s",
-			       r->path, r->mode, r->pid, r->idle, r->intvl,
-			       r->cnt, r->user_timeout, r->direction, r->force);
+			text_str("  ", r->path);
+			text_str(": mode=", r->mode);
+			text_str(" pid=", r->pid);
+			text_str(" idle=", r->idle);
+			text_str(" intvl=", r->intvl);
+			text_str(" cnt=", r->cnt);
+			text_str(" user_timeout=", r->user_timeout);
+			text_str(" direction=", r->direction);
+			text_str(" force=", r->force);
 			if (r->only[0])
-				printf(" only=%s", r->only);
+				text_str(" only=", r->only);
 			if (r->skip[0])
-				printf(" skip=%s", r->skip);
+				text_str(" skip=", r->skip);
 			putchar('\n');
 		}
 	}
+}
+
+/* What the listing is built from, and what it had to leave out. */
+struct listing {
+	const struct opts *o;
+	struct tk_scan *s;
+	const struct tk_records *rs;
+	struct row *rows;
+	size_t nrows;
+	unsigned char *seen;	/* per row of s->diag: listed already */
+	size_t procs_unread;	/* descriptors not listable (no --pid) */
+	size_t socks_unread;	/* TCP sockets of a listed process, unread */
+	size_t procs_class;	/* values not read: net_cls/net_prio */
+	int status;
+};
+
+/* A socket of P the tables of the namespaces read do not hold: its
+ * namespace could not be entered, or it lives in another namespace than
+ * P.  From the duplicate: its namespace's row when that table was read,
+ * else what the socket itself says.  False when it is no TCP socket. */
+static bool from_dup(struct listing *l, const struct tk_proc *p, int dup,
+		     uint32_t inode, struct row *r, const struct tk_diag **d)
+{
+	const struct tk_netns *m;
+
+	if (tk_dup_diag(dup, inode, p->netns, &r->own) < 0)
+		return false;
+	m = tk_scan_netns(l->s, r->own.netns);
+	*d = m != NULL && m->dumped ?
+		tk_diag_find(&l->s->diag, inode, r->own.netns) : NULL;
+	if (*d == NULL) {
+		/* Held by several processes: listed once. */
+		for (size_t j = 0; j < l->nrows; j++)
+			if (l->rows[j].d == &l->rows[j].own &&
+			    l->rows[j].own.inode == inode)
+				return false;
+		*d = &r->own;
+		r->no_timer = true;
+	}
+	return true;
+}
+
+static void collect_proc(struct listing *l, const struct tk_proc *p)
+{
+	struct tk_scan *s = l->s;
+	const struct tk_netns *n = tk_scan_netns(s, p->netns);
+	bool readable = n != NULL && n->dumped;
+	bool library = false, ebpf = false, looked = false, nodup = false;
+	size_t unread = 0;
+	int pidfd = -1, err = 0;
+	const char *why;
+
+	for (size_t k = p->first; k < p->first + p->count; k++) {
+		uint32_t inode = s->socks[k].inode;
+		int fd = s->socks[k].fd, tcp = 1, dup = -1;
+		const struct tk_diag *d = readable ?
+			tk_diag_find(&s->diag, inode, p->netns) : NULL;
+		struct row *r = &l->rows[l->nrows];
+
+		if (d != NULL && l->seen[d - s->diag.v])
+			continue;
+		/* Not in its namespace's table: most sockets are no TCP
+		 * ones, which need not be taken to be told apart. */
+		if (d == NULL && (tcp = tk_proc_fd_is_tcp(p->pid, fd)) == 0)
+			continue;
+		if (!looked) {
+			char cg[4096];
+
+			looked = true;
+			library = tk_proc_has_library(p->pid);
+			ebpf = l->rs->n > 0 &&
+				tk_proc_cgroup(p->pid, cg, sizeof cg) == 0 &&
+				tk_records_match(l->rs, cg) != NULL;
+			/* Read-only: a socket this would re-tag is not
+			 * taken. */
+			nodup = tk_class_differs(p->pid);
+			if (nodup)
+				l->procs_class++;
+			else if ((pidfd = p->pidfd) < 0)
+				err = p->pidfd_err;
+		}
+		/* ESTALE: the number holds another socket now. */
+		if (pidfd >= 0 && (dup = tk_sock_take(pidfd, fd, inode, 0)) < 0)
+			err = errno == ESTALE ? 0 : errno;
+		memset(r, 0, sizeof *r);
+		if (d == NULL && (dup < 0 || !from_dup(l, p, dup, inode, r, &d))) {
+			unread += dup < 0 && tcp == 1;
+			if (dup >= 0)
+				close(dup);
+			continue;
+		}
+		if (d != &r->own) {
+			if (l->seen[d - s->diag.v]) {
+				if (dup >= 0)
+					close(dup);
+				continue;
+			}
+			l->seen[d - s->diag.v] = 1;
+		}
+		l->nrows++;
+		r->proc = p;
+		r->fd = fd;
+		r->d = d;
+		if (dup >= 0) {
+			r->have_vals = tk_sockvals_read(dup, &r->v) == 0;
+			close(dup);
+		}
+		/* The defaults of the namespace the socket lives in, which
+		 * need not be its holder's. */
+		n = tk_scan_netns(s, d->netns);
+		judge(r, n != NULL && n->dumped ? n : NULL, library, ebpf, l->o);
+	}
+	if (unread == 0)
+		return;
+	if (l->o->npids == 0) {
+		l->socks_unread += unread;
+		return;
+	}
+	n = tk_scan_netns(s, p->netns);
+	why = nodup ? "it is in another net_cls/net_prio cgroup than this command" :
+		err == 0 ? "changed meanwhile" :
+		tk_pidfd_why(err) ? tk_pidfd_why(err) : strerror(err);
+	fprintf(stderr, "tcpkeep: --status: PID %d: %zu TCP socket%s not read: its network namespace: %s; taking %s: %s\n",
+		(int)p->pid, unread, unread == 1 ? "" : "s",
+		n != NULL && n->err ? strerror(n->err) : "not entered",
+		unread == 1 ? "it" : "them", why);
+	l->status = 1;
 }
 
 int tk_status_main(int argc, char **argv)
@@ -265,6 +424,7 @@ int tk_status_main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct tk_scan s;
 	struct tk_records rs;
+	struct listing l = { 0 };
 	struct row *rows;
 	unsigned char *seen;
 	size_t nrows = 0, nconn = 0, nrisk = 0, nlisten = 0, hidden = 0;
@@ -282,6 +442,11 @@ int tk_status_main(int argc, char **argv)
 	}
 	rows = calloc(s.nsocks + 1, sizeof *rows);
 	seen = calloc(s.diag.n + 1, 1);
+	l.o = &o;
+	l.s = &s;
+	l.rs = &rs;
+	l.rows = rows;
+	l.seen = seen;
 	if (rows == NULL || seen == NULL) {
 		perror("tcpkeep: --status");
 		return 1;
@@ -289,54 +454,20 @@ int tk_status_main(int argc, char **argv)
 
 	for (size_t i = 0; i < s.nprocs; i++) {
 		const struct tk_proc *p = &s.procs[i];
-		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
-		bool library = false, ebpf = false, looked = false;
-		int pidfd = -1;
 
-		if (p->err != 0) {
-			if (o.npids > 0) {
-				fprintf(stderr, "tcpkeep: --status: PID %d: %s\n",
-					(int)p->pid, tk_proc_why(p->err));
-				status = 1;
-			}
-			continue;
+		if (p->err == 0) {
+			collect_proc(&l, p);
+		} else if (o.npids > 0) {
+			fprintf(stderr, "tcpkeep: --status: PID %d: %s\n",
+				(int)p->pid, tk_proc_why(p->err));
+			l.status = 1;
+		} else if (p->err != ESRCH) {
+			l.procs_unread++;
 		}
-		if (n != NULL && !n->dumped && o.npids > 0 && p->count > 0) {
-			fprintf(stderr, "tcpkeep: --status: PID %d: cannot read the sockets of its network namespace: %s\n",
-				(int)p->pid, strerror(n->err));
-			status = 1;
-		}
-		for (size_t k = p->first; k < p->first + p->count; k++) {
-			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode);
-			struct row *r;
-			int dup;
-
-			if (d == NULL || seen[d - s.diag.v])
-				continue;
-			seen[d - s.diag.v] = 1;
-			if (!looked) {
-				char cg[4096];
-
-				looked = true;
-				library = tk_proc_has_library(p->pid);
-				ebpf = rs.n > 0 &&
-					tk_proc_cgroup(p->pid, cg, sizeof cg) == 0 &&
-					tk_records_match(&rs, cg) != NULL;
-				pidfd = tk_pidfd_open(p->pid);
-			}
-			r = &rows[nrows++];
-			r->proc = p;
-			r->fd = s.socks[k].fd;
-			r->d = d;
-			if (pidfd >= 0 && (dup = tk_pidfd_getfd(pidfd, r->fd)) >= 0) {
-				r->have_vals = tk_sockvals_read(dup, &r->v) == 0;
-				close(dup);
-			}
-			judge(r, n, library, ebpf, &o);
-		}
-		if (pidfd >= 0)
-			close(pidfd);
 	}
+	rows = l.rows;
+	nrows = l.nrows;
+	status = l.status;
 	if (o.npids == 0)
 		for (size_t i = 0; i < s.diag.n; i++)
 			hidden += !seen[i];
@@ -367,8 +498,9 @@ int tk_status_main(int argc, char **argv)
 	if (o.json) {
 		printf("%s],\n  \"attachments\": [", first ? "" : "\n  ");
 		print_records(&rs, true);
-		printf("%s],\n  \"summary\": {\"connections\": %zu, \"at_risk\": %zu, \"listening\": %zu, \"not_visible\": %zu}\n}\n",
-		       rs.n ? "\n  " : "", nconn, nrisk, nlisten, hidden);
+		printf("%s],\n  \"summary\": {\"connections\": %zu, \"at_risk\": %zu, \"listening\": %zu, \"not_visible\": %zu, \"processes_not_visible\": %zu}\n}\n",
+		       rs.n ? "\n  " : "", nconn, nrisk, nlisten,
+		       hidden + l.socks_unread, l.procs_unread);
 	} else {
 		if (rs.n > 0) {
 			printf("eBPF attachments (%s):\n", TK_RECORDS_DIR);
@@ -385,10 +517,23 @@ int tk_status_main(int argc, char **argv)
 		if (hidden > 0)
 			printf("; %zu more TCP socket%s held by no process visible to you",
 			       hidden, hidden == 1 ? "" : "s");
+		if (l.socks_unread > 0)
+			printf("; %zu TCP socket%s of processes listed not read",
+			       l.socks_unread, l.socks_unread == 1 ? "" : "s");
 		putchar('\n');
 	}
 	fflush(stdout);
-	if (o.at_risk_only && nrisk > 0)
+	/* What was left out can be what is at risk: a check that did not
+	 * see everything does not pass. */
+	if (l.procs_unread > 0 || l.socks_unread > 0)
+		fprintf(stderr, "tcpkeep: --status: not visible to you: %zu process%s (descriptors not listed) and %zu TCP socket%s (namespace not entered, socket not taken); the listing is incomplete\n",
+			l.procs_unread, l.procs_unread == 1 ? "" : "es",
+			l.socks_unread, l.socks_unread == 1 ? "" : "s");
+	if (l.procs_class > 0)
+		fprintf(stderr, "tcpkeep: --status: %zu process%s in another cgroup v1 net_cls/net_prio group than this command: option values not read (taking a socket re-tags its traffic class), shown as ?\n",
+			l.procs_class, l.procs_class == 1 ? "" : "es");
+	if (o.at_risk_only &&
+	    (nrisk > 0 || l.procs_unread > 0 || l.socks_unread > 0))
 		status = 1;
 	free(rows);
 	free(seen);
