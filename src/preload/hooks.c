@@ -497,16 +497,18 @@ int tk_hook_accept4(int listener, struct sockaddr *addr, socklen_t *len,
 #endif
 
 /* setsockopt() of one of our options, or of one whose number is the same
- * at another level. */
-__attribute__((noinline))
-static int setsockopt_maybe_ours(int fd, int level, int name,
-				 const void *value, socklen_t len)
+ * at another level.  REAL is the call the program made: the plain one or
+ * its time64 twin. */
+__attribute__((always_inline))
+static inline int setsockopt_ours(int fd, int level, int name,
+				  const void *value, socklen_t len,
+				  tk_setsockopt_fn real)
 {
 	unsigned bit = tk_option_bit(level, name);
 	unsigned entry;
 
 	if (bit == 0)
-		return tk_real_setsockopt(fd, level, name, value, len);
+		return real(fd, level, name, value, len);
 	entry = tk_fd_get(fd);
 	if ((entry & TK_FD_STATE_MASK) == TK_FD_MANAGED &&
 	    len >= (socklen_t)sizeof(int) &&
@@ -518,7 +520,15 @@ static int setsockopt_maybe_ours(int fd, int level, int name,
 	 * takes the program's value. */
 	if (TK_FD_UNDECIDED(tk_fd_get(fd)))
 		tk_fd_add_prog(fd, bit);
-	return tk_real_setsockopt(fd, level, name, value, len);
+	return real(fd, level, name, value, len);
+}
+
+__attribute__((noinline))
+static int setsockopt_maybe_ours(int fd, int level, int name,
+				 const void *value, socklen_t len)
+{
+	return setsockopt_ours(fd, level, name, value, len,
+			       TK_REAL(setsockopt));
 }
 
 int tk_hook_setsockopt(int fd, int level, int name, const void *value,
@@ -530,6 +540,27 @@ int tk_hook_setsockopt(int fd, int level, int name, const void *value,
 	return setsockopt_maybe_ours(fd, level, name, value, len);
 }
 
+#ifdef TK_TIME64
+/* The same for a program built with _TIME_BITS=64: the twin converts the
+ * time values of options that are not ours (SO_RCVTIMEO, ...), so every
+ * call goes on to it. */
+__attribute__((noinline))
+static int setsockopt64_maybe_ours(int fd, int level, int name,
+				   const void *value, socklen_t len)
+{
+	return setsockopt_ours(fd, level, name, value, len,
+			       TK_REAL(__setsockopt64));
+}
+
+int tk_hook___setsockopt64(int fd, int level, int name, const void *value,
+			   socklen_t len)
+{
+	if (__builtin_expect(!tk_option_maybe(name), 1))
+		return TK_REAL(__setsockopt64)(fd, level, name, value, len);
+	return setsockopt64_maybe_ours(fd, level, name, value, len);
+}
+#endif
+
 EXPORT_ALIAS(socket);
 EXPORT_ALIAS(connect);
 EXPORT_ALIAS(accept);
@@ -537,3 +568,6 @@ EXPORT_ALIAS(accept);
 EXPORT_ALIAS(accept4);
 #endif
 EXPORT_ALIAS(setsockopt);
+#ifdef TK_TIME64
+EXPORT_ALIAS(__setsockopt64);
+#endif
