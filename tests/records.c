@@ -15,6 +15,8 @@
  *   records vfork-OP WHEN    a vfork() child calls OP on the socket's
  *                            number (close, dup2 or dup3 of /dev/null over
  *                            it, or exec: close() then execve())
+ *   records fork-dup2 WHEN   a fork() child, where kcmp() is refused, moves
+ *                            the socket to another number with dup2()
  *   records unshare WHEN     another thread calls close_range() with
  *                            CLOSE_RANGE_UNSHARE on its number
  *   records reuse-CALL WHEN  close_range() or closefrom() frees a number,
@@ -30,13 +32,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,6 +170,49 @@ static int vfork_op(const char *op)
 	return 0;
 }
 
+/* A fork() child where kcmp() is refused, as container seccomp profiles
+ * do: it must still know that its copy of the record is its own, and
+ * dup2() the socket onto /dev/null's number with the entry following. */
+static int fork_dup2(void)
+{
+#if defined(SYS_kcmp) && defined(SECCOMP_MODE_FILTER)
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kcmp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof insns / sizeof insns[0], insns };
+	int fd, other, status;
+	pid_t pid;
+
+	fd = new_socket();
+	other = open("/dev/null", O_RDONLY);
+	if (other < 0)
+		die("/dev/null");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		die("seccomp");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (dup2(fd, other) < 0)
+			die("dup2");
+		close(fd);
+		finish("fork-dup2", other);
+		exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+#else
+	printf("fork-dup2 unsupported\n");
+	return 0;
+#endif
+}
+
 #ifdef HAVE_CLOSE_RANGE
 static int unshare_fd;
 
@@ -259,9 +309,11 @@ int main(int argc, char **argv)
 			return vfork_op(argv[1] + 6);
 		if (strcmp(argv[1], "unshare") == 0)
 			return unshare_range();
+		if (strcmp(argv[1], "fork-dup2") == 0)
+			return fork_dup2();
 		if (strncmp(argv[1], "reuse-", 6) == 0)
 			return reuse(argv[1] + 6);
 	}
-	fprintf(stderr, "usage: records vfork-OP|unshare|reuse-CALL before|after\n");
+	fprintf(stderr, "usage: records vfork-OP|fork-dup2|unshare|reuse-CALL before|after\n");
 	return 2;
 }

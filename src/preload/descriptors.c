@@ -42,29 +42,37 @@ uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
 /* True unless this is a vfork() child, which shares the record with its
  * suspended parent while its descriptor table is a copy: the numbers it
  * frees or fills are the parent's still.  A child of fork() has its own
- * copy of the record (kcmp() tells them apart); where kcmp() is not
- * allowed, the child leaves its copy as it is.  errno is kept. */
+ * copy of the record: it finds the owner's page zeroed (MADV_WIPEONFORK,
+ * see load()), or where that page is not wiped, kcmp() tells it from a
+ * vfork() child; where neither works, the child leaves its copy as it
+ * is.  errno is kept. */
 __attribute__((noinline))
 static bool table_is_ours(void)
 {
 	long self = syscall(SYS_getpid);
-	long owner = __atomic_load_n(&table_owner, __ATOMIC_RELAXED);
-	bool ours = false;
+	long owner = __atomic_load_n(&table_owner.pid, __ATOMIC_RELAXED);
+	int saved_errno;
+	bool ours = true;
 
-	if (self == owner || owner == 0)
+	if (self == owner)
 		return true;
+	saved_errno = errno;
 #ifdef SYS_kcmp
-	{
-		int saved_errno = errno;
-
-		/* KCMP_VM: 0 when both share one address space. */
-		if (syscall(SYS_kcmp, self, owner, 1, 0UL, 0UL) > 0) {
-			__atomic_store_n(&table_owner, self, __ATOMIC_RELAXED);
-			ours = true;
-		}
-		errno = saved_errno;
-	}
+	/* KCMP_VM: 0 when both share one address space.  A zeroed page is
+	 * a fork() child's unless a vfork() child of one that never asked
+	 * finds it first: its parent then shares its memory.  Refused, the
+	 * far likelier fork() child is assumed. */
+	if (owner == 0)
+		ours = syscall(SYS_kcmp, self, syscall(SYS_getppid), 1,
+			       0UL, 0UL) != 0;
+	else
+		ours = syscall(SYS_kcmp, self, owner, 1, 0UL, 0UL) > 0;
+#else
+	ours = owner == 0;
 #endif
+	if (ours)
+		__atomic_store_n(&table_owner.pid, self, __ATOMIC_RELAXED);
+	errno = saved_errno;
 	return ours;
 }
 
@@ -79,10 +87,14 @@ static void record_put(int fd, unsigned value)
 		tk_fd_put(fd, value);
 }
 
-/* The entry of a TCP socket, or of a choice of the program's, is
- * forgotten only by the process whose record it is (record_put).  A
- * NOT_TCP entry is not worth a system call: lost in a vfork() child, it
- * only makes the parent ask the kernel again. */
+/* Only the process whose record it is forgets an entry that a vfork()
+ * child must leave to its parent (record_put): one holding a choice of
+ * the program's, which the decision must respect, and in force mode any
+ * TCP socket's, whose calls force mode judges by it (close_guard).  Any
+ * other entry lost in a vfork() child only makes the parent ask the
+ * kernel again, which gives the same answer (a socket with keepalive on
+ * is left as it is, one waiting for its peer is decided again), so it
+ * costs no system call here. */
 __attribute__((noinline))
 static int close_recorded(int fd)
 {
@@ -99,8 +111,9 @@ int tk_hook_close(int fd)
 {
 	uint8_t *entry = &tk_fd_table[(unsigned)fd & TK_FDSTATE_CLOSE_MASK];
 
-	if (__builtin_expect(__atomic_load_n(entry, __ATOMIC_RELAXED) >
-			     TK_FD_NOT_TCP, 0))
+	if (__builtin_expect((__atomic_load_n(entry, __ATOMIC_RELAXED) &
+			      __atomic_load_n(&close_guard,
+					      __ATOMIC_RELAXED)) != 0, 0))
 		return close_recorded(fd);
 	__atomic_store_n(entry, TK_FD_UNSEEN, __ATOMIC_RELAXED);
 	return TK_REAL(close)(fd);
@@ -197,31 +210,34 @@ void tk_hook_closefrom(int fd)
 }
 #endif
 
-/* Which pages of the record hold anything, into USED (one byte per page
- * of STEP bytes, bit 0): the kernel's page map says, for each, whether
- * it is present or swapped out; a page never written is neither.
- * (mincore() would say only which are resident, and a swapped-out page
- * holds entries all the same.)  Read a few entries at a time, the stack
- * of a signal handler being small.  False when the map cannot be read. */
-static bool pages_in_use(unsigned char *used, unsigned long step)
+/* Which pages of the record, from FIRST to LAST, hold anything, into
+ * USED (one byte per page of STEP bytes, bit 0): the kernel's page map
+ * says, for each, whether it is present or swapped out; a page never
+ * written is neither.  (mincore() says only which are resident, and a
+ * swapped-out page holds entries all the same.)  Read a few entries at a
+ * time, the stack of a signal handler being small.  False when the map
+ * cannot be read. */
+static bool pages_in_use(unsigned char *used, unsigned long step,
+			 size_t first, size_t last)
 {
 	uint64_t map[32];
-	size_t pages = TK_FDSTATE_SIZE / step;
-	off_t at = (off_t)((uintptr_t)tk_fd_table / step * sizeof map[0]);
+	off_t at = (off_t)(((uintptr_t)tk_fd_table / step + first) *
+			   sizeof map[0]);
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	bool ok = fd >= 0;
 
-	for (size_t done = 0; ok && done < pages;) {
-		size_t n = pages - done < 32 ? pages - done : 32;
-		ssize_t got = pread(fd, map, n * sizeof map[0], at);
+	for (size_t page = first; ok && page <= last;) {
+		size_t n = last - page + 1 < 32 ? last - page + 1 : 32;
 
-		if (got != (ssize_t)(n * sizeof map[0])) {
+		if (pread(fd, map, n * sizeof map[0], at) !=
+		    (ssize_t)(n * sizeof map[0])) {
 			ok = false;
 			break;
 		}
+		/* Bit 63: present; bit 62: swapped out. */
 		for (size_t i = 0; i < n; i++)
-			used[done + i] = (map[i] >> 62) != 0; /* 63 present, 62 swapped */
-		done += n;
+			used[page + i] = (map[i] >> 62) != 0;
+		page += n;
 		at += (off_t)(n * sizeof map[0]);
 	}
 	if (fd >= 0)
@@ -244,7 +260,8 @@ void tk_fd_forget_range(unsigned first, unsigned last)
 	 * would map each one. */
 	if (step < 4096 || step > TK_FDSTATE_SIZE / 2 ||
 	    TK_FDSTATE_SIZE % step != 0 ||
-	    (uintptr_t)tk_fd_table % step != 0 || !pages_in_use(used, step)) {
+	    (uintptr_t)tk_fd_table % step != 0 ||
+	    !pages_in_use(used, step, first / step, last / step)) {
 		step = TK_FDSTATE_SIZE;
 		used[0] = 1;
 	}

@@ -69,8 +69,13 @@ static tk_socket_fn socket_bound;
  * (getsockname) when some rule names ports. */
 bool rules_need_peer, rules_need_port;
 /* The process whose memory holds the table, to tell a vfork() child
- * (which shares it) from its parent. */
-long table_owner;
+ * (which shares it) from its parent.  Page-aligned and a page long, so
+ * that MADV_WIPEONFORK zeroes it alone in a child of fork(). */
+union tk_owner table_owner __attribute__((aligned(4096)));
+/* The entries close() forgets only after asking whether the record is
+ * this process's (descriptors.c): until the load, and in force mode,
+ * every TCP socket's; otherwise those holding a choice of the program's. */
+uint8_t close_guard = (uint8_t)~TK_FD_NOT_TCP;
 
 int init_state = INIT_NONE;
 static long init_tid;
@@ -95,7 +100,21 @@ static void load(void)
 
 	tk_real_bind_all();
 	socket_bound = TK_REAL(socket);
-	table_owner = syscall(SYS_getpid);
+	table_owner.pid = syscall(SYS_getpid);
+#ifdef MADV_WIPEONFORK
+	{
+		/* A fork() child then finds 0 and knows the record is its own
+		 * copy without kcmp(), which seccomp filters (containers')
+		 * often refuse; a vfork() child, sharing the page, finds its
+		 * parent.  Where the kernel refuses (before 4.14, pages larger
+		 * than 4096 bytes), kcmp() still tells them apart. */
+		int saved_errno = errno;
+
+		(void)madvise(&table_owner, sizeof table_owner,
+			      MADV_WIPEONFORK);
+		errno = saved_errno;
+	}
+#endif
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
@@ -105,6 +124,8 @@ static void load(void)
 	tk_log_setup(&config);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
+	if (!(config.enabled && config.force))
+		close_guard = TK_PROG_MASK;
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
 	if (config.enabled)
