@@ -32,8 +32,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#ifdef HAVE_LINUX_SECCOMP_H
+# include <linux/filter.h>
+# include <linux/seccomp.h>
+#endif
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -41,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#ifdef HAVE_LINUX_SECCOMP_H
+# include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -175,7 +179,8 @@ static int vfork_op(const char *op)
  * dup2() the socket onto /dev/null's number with the entry following. */
 static int fork_dup2(void)
 {
-#if defined(SYS_kcmp) && defined(SECCOMP_MODE_FILTER)
+#if defined(HAVE_LINUX_SECCOMP_H) && defined(SYS_kcmp) && \
+	defined(SECCOMP_MODE_FILTER)
 	struct sock_filter insns[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
