@@ -74,24 +74,31 @@ ssize_t tk_hook_sendto(int fd, const void *buf, size_t n, int flags,
 	return sendto_fastopen(fd, buf, n, flags, addr, len);
 }
 
-__attribute__((noinline))
-static ssize_t sendmsg_fastopen(int fd, const struct msghdr *msg, int flags)
-{
-	unsigned entry = tk_fd_get(fd);
-	ssize_t rc = TK_REAL(sendmsg)(fd, msg, flags);
-
-	if (TK_FD_UNDECIDED(entry) && started_connection(rc))
-		fastopen_decide(fd, entry, msg->msg_name, msg->msg_namelen,
-				"sendmsg");
-	return rc;
-}
-
-ssize_t tk_hook_sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1))
-		return TK_REAL(sendmsg)(fd, msg, flags);
-	return sendmsg_fastopen(fd, msg, flags);
-}
+/* sendmsg() and, for a program built with _TIME_BITS=64, its twin. */
+#define SENDMSG_HOOK(name) \
+	__attribute__((noinline)) \
+	static ssize_t name##_fastopen(int fd, const struct msghdr *msg, \
+				       int flags) \
+	{ \
+		unsigned entry = tk_fd_get(fd); \
+		ssize_t rc = TK_REAL(name)(fd, msg, flags); \
+		\
+		if (TK_FD_UNDECIDED(entry) && started_connection(rc)) \
+			fastopen_decide(fd, entry, msg->msg_name, \
+					msg->msg_namelen, "sendmsg"); \
+		return rc; \
+	} \
+	\
+	ssize_t tk_hook_##name(int fd, const struct msghdr *msg, int flags) \
+	{ \
+		if (__builtin_expect(!(flags & MSG_FASTOPEN), 1)) \
+			return TK_REAL(name)(fd, msg, flags); \
+		return name##_fastopen(fd, msg, flags); \
+	}
+SENDMSG_HOOK(sendmsg)
+# ifdef TK_TIME64
+SENDMSG_HOOK(__sendmsg64)
+# endif
 #else
 ssize_t tk_hook_sendto(int fd, const void *buf, size_t n, int flags,
 		       const struct sockaddr *addr, socklen_t len)
@@ -103,8 +110,18 @@ ssize_t tk_hook_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	return TK_REAL(sendmsg)(fd, msg, flags);
 }
+
+# ifdef TK_TIME64
+ssize_t tk_hook___sendmsg64(int fd, const struct msghdr *msg, int flags)
+{
+	return TK_REAL(__sendmsg64)(fd, msg, flags);
+}
+# endif
 #endif
 
 
 EXPORT_ALIAS(sendto);
 EXPORT_ALIAS(sendmsg);
+#ifdef TK_TIME64
+EXPORT_ALIAS(__sendmsg64);
+#endif

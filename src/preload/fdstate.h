@@ -11,7 +11,9 @@
  * numbers SCM_RIGHTS installs, socket() and accept() write a fresh one.  A
  * number freed where no hook sees it (a raw close system call, fclose() of
  * an fdopen()ed socket) keeps its old entry until one of those calls
- * rewrites it; libtcpkeep(7) says what that can cost.
+ * rewrites it; libtcpkeep(7) says what that can cost.  A vfork() child
+ * shares this memory with its parent but not its descriptors: the hooks
+ * of descriptors.c leave the parent's entries alone there.
  *
  * This is the library's only mutable state besides the configuration,
  * written once at load.  It needs no lock: each entry is one byte, read and

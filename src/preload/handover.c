@@ -245,7 +245,7 @@ void adopt_at_load(void)
 	if (count > LISTEN_FDS_MAX)
 		count = LISTEN_FDS_MAX;
 	if (pid > 0 && count > 0 && !secure_execution() &&
-	    pid == table_owner)
+	    pid == table_owner.pid)
 		for (int fd = 3; fd < 3 + count; fd++)
 			adopt_connected(fd, &scan);
 	errno = saved_errno;

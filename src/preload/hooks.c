@@ -69,8 +69,13 @@ static tk_socket_fn socket_bound;
  * (getsockname) when some rule names ports. */
 bool rules_need_peer, rules_need_port;
 /* The process whose memory holds the table, to tell a vfork() child
- * (which shares it) from its parent. */
-long table_owner;
+ * (which shares it) from its parent.  Page-aligned and a page long, so
+ * that MADV_WIPEONFORK zeroes it alone in a child of fork(). */
+union tk_owner table_owner __attribute__((aligned(4096)));
+/* The entries close() forgets only after asking whether the record is
+ * this process's (descriptors.c): until the load, and in force mode,
+ * every TCP socket's; otherwise those holding a choice of the program's. */
+uint8_t close_guard = (uint8_t)~TK_FD_NOT_TCP;
 
 int init_state = INIT_NONE;
 static long init_tid;
@@ -95,7 +100,21 @@ static void load(void)
 
 	tk_real_bind_all();
 	socket_bound = TK_REAL(socket);
-	table_owner = syscall(SYS_getpid);
+	table_owner.pid = syscall(SYS_getpid);
+#ifdef MADV_WIPEONFORK
+	{
+		/* A fork() child then finds 0 and knows the record is its own
+		 * copy without kcmp(), which seccomp filters (containers')
+		 * often refuse; a vfork() child, sharing the page, finds its
+		 * parent.  Where the kernel refuses (before 4.14, pages larger
+		 * than 4096 bytes), kcmp() still tells them apart. */
+		int saved_errno = errno;
+
+		(void)madvise(&table_owner, sizeof table_owner,
+			      MADV_WIPEONFORK);
+		errno = saved_errno;
+	}
+#endif
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
@@ -105,6 +124,8 @@ static void load(void)
 	tk_log_setup(&config);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
+	if (!(config.enabled && config.force))
+		close_guard = TK_PROG_MASK;
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
 	if (config.enabled)
@@ -497,16 +518,18 @@ int tk_hook_accept4(int listener, struct sockaddr *addr, socklen_t *len,
 #endif
 
 /* setsockopt() of one of our options, or of one whose number is the same
- * at another level. */
-__attribute__((noinline))
-static int setsockopt_maybe_ours(int fd, int level, int name,
-				 const void *value, socklen_t len)
+ * at another level.  REAL is the call the program made: the plain one or
+ * its time64 twin. */
+__attribute__((always_inline))
+static inline int setsockopt_ours(int fd, int level, int name,
+				  const void *value, socklen_t len,
+				  tk_setsockopt_fn real)
 {
 	unsigned bit = tk_option_bit(level, name);
 	unsigned entry;
 
 	if (bit == 0)
-		return tk_real_setsockopt(fd, level, name, value, len);
+		return real(fd, level, name, value, len);
 	entry = tk_fd_get(fd);
 	if ((entry & TK_FD_STATE_MASK) == TK_FD_MANAGED &&
 	    len >= (socklen_t)sizeof(int) &&
@@ -518,7 +541,15 @@ static int setsockopt_maybe_ours(int fd, int level, int name,
 	 * takes the program's value. */
 	if (TK_FD_UNDECIDED(tk_fd_get(fd)))
 		tk_fd_add_prog(fd, bit);
-	return tk_real_setsockopt(fd, level, name, value, len);
+	return real(fd, level, name, value, len);
+}
+
+__attribute__((noinline))
+static int setsockopt_maybe_ours(int fd, int level, int name,
+				 const void *value, socklen_t len)
+{
+	return setsockopt_ours(fd, level, name, value, len,
+			       TK_REAL(setsockopt));
 }
 
 int tk_hook_setsockopt(int fd, int level, int name, const void *value,
@@ -530,6 +561,27 @@ int tk_hook_setsockopt(int fd, int level, int name, const void *value,
 	return setsockopt_maybe_ours(fd, level, name, value, len);
 }
 
+#ifdef TK_TIME64
+/* The same for a program built with _TIME_BITS=64: the twin converts the
+ * time values of options that are not ours (SO_RCVTIMEO, ...), so every
+ * call goes on to it. */
+__attribute__((noinline))
+static int setsockopt64_maybe_ours(int fd, int level, int name,
+				   const void *value, socklen_t len)
+{
+	return setsockopt_ours(fd, level, name, value, len,
+			       TK_REAL(__setsockopt64));
+}
+
+int tk_hook___setsockopt64(int fd, int level, int name, const void *value,
+			   socklen_t len)
+{
+	if (__builtin_expect(!tk_option_maybe(name), 1))
+		return TK_REAL(__setsockopt64)(fd, level, name, value, len);
+	return setsockopt64_maybe_ours(fd, level, name, value, len);
+}
+#endif
+
 EXPORT_ALIAS(socket);
 EXPORT_ALIAS(connect);
 EXPORT_ALIAS(accept);
@@ -537,3 +589,6 @@ EXPORT_ALIAS(accept);
 EXPORT_ALIAS(accept4);
 #endif
 EXPORT_ALIAS(setsockopt);
+#ifdef TK_TIME64
+EXPORT_ALIAS(__setsockopt64);
+#endif

@@ -21,7 +21,14 @@ extern TCPKEEP_HIDDEN struct tk_config config;
 extern TCPKEEP_HIDDEN struct tk_options options;
 extern TCPKEEP_HIDDEN bool filtering;
 extern TCPKEEP_HIDDEN bool rules_need_peer, rules_need_port;
-extern TCPKEEP_HIDDEN long table_owner;
+/* The process whose memory holds the record, alone in a page that a
+ * fork() child gets zeroed (see load() and table_is_ours()). */
+union tk_owner {
+	long pid;
+	unsigned char page[4096];
+};
+extern TCPKEEP_HIDDEN union tk_owner table_owner;
+extern TCPKEEP_HIDDEN uint8_t close_guard;
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 extern TCPKEEP_HIDDEN int init_state;

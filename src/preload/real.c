@@ -11,45 +11,26 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "glibc-floor.h"
 
 typedef void (*any_fn)(void);
 
-#ifdef TK_GLIBC_FLOOR
-/* Built with a newer glibc than the process has, the library interposes
- * functions that C library does not have (fcntl64 before 2.28, close_range
- * and closefrom before 2.34).  No program there links to them; one that
- * finds ours with dlsym() gets the failure of a missing system call. */
-static long missing_function(void)
+/* SYM, what dlsym() found for NAME, unless it is nothing or our own hook
+ * (no C library after us): then nothing can work, and we say so. */
+static any_fn checked(const char *name, void *sym, any_fn own_hook)
 {
-	errno = ENOSYS;
-	return -1;
-}
-
-/* Whether dlsym() reaches the C library at all: when it does, a name it
- * does not find is one that library lacks. */
-static bool libc_lacks(void)
-{
-	return dlsym(RTLD_NEXT, "close") != NULL;
-}
-#endif
-
-static any_fn resolve(const char *name, any_fn own_hook)
-{
-	void *sym = dlsym(RTLD_NEXT, name);
 	any_fn fn;
 
 	memcpy(&fn, &sym, sizeof fn);	/* object to function pointer */
-#ifdef TK_GLIBC_FLOOR
-	if (fn == NULL && libc_lacks())
-		return (any_fn)missing_function;
-#endif
 	if (fn == NULL || fn == own_hook) {
 		static const char head[] = "tcpkeep: cannot find the real ";
 		static const char tail[] = "() after this library; aborting\n";
@@ -64,6 +45,36 @@ static any_fn resolve(const char *name, any_fn own_hook)
 	return fn;
 }
 
+#ifdef TK_GLIBC_FLOOR
+/* Built with a newer glibc than the process has, the library interposes
+ * functions that C library does not have (fcntl64 before 2.28).  No
+ * program there links to them; one that finds ours with dlsym() gets the
+ * failure of a missing system call. */
+static long missing_function(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+/* Whether dlsym() reaches the C library at all: when it does, a name it
+ * does not find is one that library lacks. */
+static bool libc_reached(void)
+{
+	return dlsym(RTLD_NEXT, "close") != NULL;
+}
+#endif
+
+static any_fn resolve(const char *name, any_fn own_hook)
+{
+	void *sym = dlsym(RTLD_NEXT, name);
+
+#ifdef TK_GLIBC_FLOOR
+	if (sym == NULL && libc_reached())
+		return (any_fn)missing_function;
+#endif
+	return checked(name, sym, own_hook);
+}
+
 #define BIND(name, ret, args) \
 	tk_##name##_fn tk_bind_##name(void) \
 	{ \
@@ -72,7 +83,75 @@ static any_fn resolve(const char *name, any_fn own_hook)
 		__atomic_store_n(&tk_real_##name##_ptr, fn, __ATOMIC_RELEASE); \
 		return fn; \
 	}
-TK_REAL_ALL(BIND)
+TK_REAL_EAGER(BIND)
+TK_REAL_ACCEPT4(BIND)
+TK_REAL_FCNTL64(BIND)
+TK_REAL_DUP3(BIND)
+
+/* Calls newer than some C libraries the library may meet at run time
+ * (close_range() and closefrom() came with glibc 2.34): no program
+ * linked against them starts on an older one, but a program may find
+ * ours with dlsym() and call it.  It then gets ABSENT. */
+#define BIND_OR(name, absent) \
+	tk_##name##_fn tk_bind_##name(void) \
+	{ \
+		void *sym = dlsym(RTLD_NEXT, #name); \
+		tk_##name##_fn fn = sym == NULL ? (absent) : \
+			(tk_##name##_fn)checked(#name, sym, \
+						(any_fn)tk_hook_##name); \
+		__atomic_store_n(&tk_real_##name##_ptr, fn, __ATOMIC_RELEASE); \
+		return fn; \
+	}
+
+#ifdef HAVE_CLOSE_RANGE
+/* What a kernel without the call answers. */
+static int no_close_range(unsigned first, unsigned last, int flags)
+{
+	(void)first;
+	(void)last;
+	(void)flags;
+	errno = ENOSYS;
+	return -1;
+}
+BIND_OR(close_range, no_close_range)
+#endif
+
+#ifdef HAVE_CLOSEFROM
+/* The system call where the kernel has it, else one close() per number
+ * up to the limit on descriptors. */
+static void no_closefrom(int fd)
+{
+	struct rlimit lim;
+	int saved_errno = errno;
+
+# ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)fd, ~0u, 0u) == 0) {
+		errno = saved_errno;
+		return;
+	}
+# endif
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur > INT_MAX)
+		lim.rlim_cur = INT_MAX;
+	for (rlim_t n = (rlim_t)fd; n < lim.rlim_cur; n++)
+		(void)TK_REAL(close)((int)n);
+	errno = saved_errno;
+}
+BIND_OR(closefrom, no_closefrom)
+#endif
+
+#ifdef TK_TIME64
+/* Before glibc 2.34 there are no time64 entry points: the plain call
+ * takes the same arguments for every option, command and message the
+ * library looks at. */
+BIND_OR(__setsockopt64, TK_REAL(setsockopt))
+# ifdef HAVE_FCNTL64
+BIND_OR(__fcntl_time64, TK_REAL(fcntl64))
+# else
+BIND_OR(__fcntl_time64, TK_REAL(fcntl))
+# endif
+BIND_OR(__recvmsg64, TK_REAL(recvmsg))
+BIND_OR(__sendmsg64, TK_REAL(sendmsg))
+#endif
 
 /* The stand-ins the pointers start at. */
 static int first_socket(int domain, int type, int protocol)
@@ -169,6 +248,26 @@ static void first_closefrom(int fd)
 }
 #endif
 
+#ifdef TK_TIME64
+static int first___setsockopt64(int fd, int level, int name,
+				const void *value, socklen_t len)
+{
+	return tk_bind___setsockopt64()(fd, level, name, value, len);
+}
+
+FIRST_FCNTL(__fcntl_time64)
+
+static ssize_t first___recvmsg64(int fd, struct msghdr *msg, int flags)
+{
+	return tk_bind___recvmsg64()(fd, msg, flags);
+}
+
+static ssize_t first___sendmsg64(int fd, const struct msghdr *msg, int flags)
+{
+	return tk_bind___sendmsg64()(fd, msg, flags);
+}
+#endif
+
 #define START(name, ret, args) \
 	tk_##name##_fn tk_real_##name##_ptr = first_##name;
 TK_REAL_ALL(START)
@@ -179,5 +278,5 @@ TK_REAL_ALL(START)
 
 void tk_real_bind_all(void)
 {
-	TK_REAL_AT_LOAD(BIND_NOW)
+	TK_REAL_ALL(BIND_NOW)
 }

@@ -10,8 +10,7 @@
 
 #include "export.h"
 
-/* One line per interposed function: its name and its type.  LAZY ones
- * are bound at their first call instead of at load (see real.c). */
+/* One line per interposed function: its name and its type. */
 #define TK_REAL_EAGER(X) \
 	X(socket, int, (int, int, int)) \
 	X(connect, int, (int, const struct sockaddr *, socklen_t)) \
@@ -54,16 +53,31 @@
 # define TK_REAL_CLOSEFROM(X)
 #endif
 
-/* Bound by the constructor: the calls POSIX allows in a signal handler
- * (and their large-file twins), where dlsym() must never run. */
+/* The second entry points a 32-bit glibc (2.34 and later) has for calls
+ * that take or may carry a time value: a program built with
+ * _TIME_BITS=64 calls these instead of setsockopt(), fcntl(), recvmsg()
+ * and sendmsg().  Only where time_t is 32 bits by default; a C library
+ * older than 2.34 lacks them, and the binder then takes the plain call
+ * (real.c). */
+#if defined(__GLIBC__) && defined(__TIMESIZE) && __TIMESIZE == 32
+# define TK_TIME64 1
+# define TK_REAL_TIME64(X) \
+	X(__setsockopt64, int, (int, int, int, const void *, socklen_t)) \
+	X(__fcntl_time64, int, (int, int, ...)) \
+	X(__recvmsg64, ssize_t, (int, struct msghdr *, int)) \
+	X(__sendmsg64, ssize_t, (int, const struct msghdr *, int))
+#else
+# define TK_REAL_TIME64(X)
+#endif
+
+/* Bound by the constructor, all of them: the calls POSIX allows in a
+ * signal handler (and their twins), and dup3(), close_range() and
+ * closefrom(), which a signal handler or a vfork() child may call first,
+ * where dlsym() (it takes the loader's lock) must never run. */
 #define TK_REAL_AT_LOAD(X) \
-	TK_REAL_EAGER(X) TK_REAL_ACCEPT4(X) TK_REAL_FCNTL64(X)
-/* Bound at their first call: none of them is async-signal-safe, and
- * binding each at load costs about a thousand instructions at every
- * start. */
-#define TK_REAL_LAZY(X) \
+	TK_REAL_EAGER(X) TK_REAL_ACCEPT4(X) TK_REAL_FCNTL64(X) \
 	TK_REAL_DUP3(X) TK_REAL_CLOSE_RANGE(X) TK_REAL_CLOSEFROM(X)
-#define TK_REAL_ALL(X) TK_REAL_AT_LOAD(X) TK_REAL_LAZY(X)
+#define TK_REAL_ALL(X) TK_REAL_AT_LOAD(X) TK_REAL_TIME64(X)
 
 /* Each pointer starts out at a stand-in in real.c that binds it and then
  * makes the call: a hook that runs before our constructor (from another
@@ -130,7 +144,7 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 		va_end(tk_ap_); \
 	} while (0)
 
-/* Resolves every TK_REAL_AT_LOAD pointer now, from the constructor. */
+/* Resolves every pointer now, from the constructor. */
 TCPKEEP_HIDDEN void tk_real_bind_all(void);
 
 #endif
