@@ -7,7 +7,9 @@
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper need-value VAR OPTION
  *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
- *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
+ *   tcpkeep-helper cgroup    [VAR:OPTION]... -- PATH
+ *   tcpkeep-helper status    [--json|--prometheus] [--at-risk] [--max-idle DUR]
+ *                            [--pid PID]... [--cgroup PATH]
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -35,7 +37,9 @@
  *             when not.
  * pid.c       pid, status.c status: processes that are already running
  *             (tcpkeep(1), RUNNING PROCESSES; running.h, with
- *             sockdiag.c, procfd.c, sockvals.c, records.c).
+ *             sockdiag.c, procfd.c, sockvals.c, records.c); cgroupfix.c
+ *             cgroup: pid for the processes of a cgroup tree (after
+ *             tcpkeep --cgroup attached); metrics.c: --prometheus.
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -77,12 +81,13 @@ int main(int argc, char **argv)
 			accepted_for(argv[2]));
 		return EXIT_USAGE;
 	}
-	if (strcmp(mode, "pid") == 0) {
+	if (strcmp(mode, "pid") == 0 || strcmp(mode, "cgroup") == 0) {
 		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			;
 		if (validate_checks(i - 2, argv + 2, false) < 0)
 			return EXIT_USAGE;
-		return tk_pid_main(argc - i, argv + i);
+		return mode[0] == 'p' ? tk_pid_main(argc - i, argv + i) :
+			tk_cgroup_main(argc - i, argv + i);
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);

@@ -26,7 +26,7 @@
 #define TK_TCP_ESTABLISHED 1
 #define TK_TCP_LISTEN 10
 
-static void warn(void *ctx, const char *var, const char *value,
+void tk_pid_warn(void *ctx, const char *var, const char *value,
 		 const char *accepted)
 {
 	(void)ctx;
@@ -75,7 +75,7 @@ static int default_of(const struct tk_netns *n, enum tk_opt o)
 }
 
 /* One option: kept when the program chose it (unless force), else set.
- * Returns -1 when setsockopt failed. */
+ * Returns 1 when set, 0 when kept, -1 when setsockopt failed. */
 static int one(struct line *l, int fd, const struct tk_config *cfg,
 	       enum tk_opt o, int want, int now, int def)
 {
@@ -93,7 +93,7 @@ static int one(struct line *l, int fd, const struct tk_config *cfg,
 		put(l, " %s=on", r->label);
 	else
 		put(l, " %s=%d%s", r->label, want, r->unit);
-	return 0;
+	return 1;
 }
 
 /* True when a rule of R names addresses that can be the peer of a
@@ -140,11 +140,12 @@ static const char *listener_why(const struct tk_config *cfg,
 	return why;
 }
 
-/* Configures one socket; returns -1 when it could not be changed. */
+/* Configures one socket: 1 when an option was set, 0 when it was left
+ * alone (a filter, its state, every option the program's), -1 when it
+ * could not be changed. */
 static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		     int fd, const struct tk_diag *d,
-		     const struct tk_diag_table *t, const struct tk_netns *n,
-		     bool *reached)
+		     const struct tk_diag_table *t, const struct tk_netns *n)
 {
 	char local[64], peer[64], head[256];
 	struct sockaddr_storage ss;
@@ -154,7 +155,7 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 	bool listening = d->state == TK_TCP_LISTEN;
 	bool accepted = !listening && tk_diag_accepted(t, d);
 	const char *why;
-	int dup, bad = 0;
+	int dup, bad = 0, set = 0;
 
 	tk_effective_build(&eff, cfg);
 	tk_config_defaults(&plain_cfg);
@@ -221,8 +222,15 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 			close(dup);
 			return -1;
 		}
-		bad |= one(&l, dup, cfg, o, eff.value[o], now,
-			   default_of(n, o));
+		switch (one(&l, dup, cfg, o, eff.value[o], now,
+			    default_of(n, o))) {
+		case -1:
+			bad = 1;
+			break;
+		case 1:
+			set = 1;
+			break;
+		}
 	}
 	close(dup);
 	if (listening)
@@ -232,46 +240,33 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		return -1;
 	}
 	printf("%s\n", l.buf);
-	*reached = true;
-	return 0;
+	return set;
 }
 
-int tk_pid_main(int argc, char **argv)
+/* The options on the sockets the processes PIDS hold now: every applier
+ * of running processes (--pid, and --cgroup for what a cgroup holds when
+ * it attaches) goes through here.  Returns 1 when a socket could not be
+ * changed or a process read, else 0; C counts the sockets. */
+int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
+		     size_t npids, unsigned flags, struct tk_pid_counts *c)
 {
-	static struct tk_config cfg;	/* large: the rule tables */
 	struct tk_scan s;
-	pid_t *pids;
 	size_t *first;		/* per socket of the table: its first holder + 1 */
+	bool quiet = flags & TK_PID_MEMBERS;
 	int failed = 0;
-	bool reached = false;
 
-	if (argc < 2 || strcmp(argv[0], "--") != 0) {
-		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
-		return TK_EXIT_USAGE;
-	}
-	pids = calloc((size_t)argc, sizeof *pids);
-	if (pids == NULL)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (tk_parse_pid(argv[i], &pids[i - 1]) < 0) {
-			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
-				argv[i]);
-			free(pids);
-			return TK_EXIT_USAGE;
-		}
-	if (tk_config_load(&cfg, tk_env_lookup, NULL, warn, NULL) > 0) {
-		free(pids);
-		return TK_EXIT_USAGE;
-	}
-	if (tk_scan_run(&s, pids, (size_t)argc - 1) < 0) {
+	memset(c, 0, sizeof *c);
+	if (npids == 0)		/* tk_scan_run would take every process */
+		return 0;
+	if (tk_scan_run(&s, pids, npids) < 0) {
 		perror("tcpkeep: --pid");
-		free(pids);
 		return 1;
 	}
 
 	first = calloc(s.diag.n + 1, sizeof *first);
 	if (first == NULL) {
 		perror("tcpkeep: --pid");
+		tk_scan_free(&s);
 		return 1;
 	}
 	for (size_t i = 0; i < s.nprocs; i++) {
@@ -279,9 +274,14 @@ int tk_pid_main(int argc, char **argv)
 		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
 		size_t found = 0;
 
+		/* A member that ended since the cgroup was read is no
+		 * failure: it holds nothing now. */
+		if (p->err == ESRCH && quiet)
+			continue;
 		if (p->err != 0) {
 			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
 				tk_proc_why(p->err));
+			c->procs_failed++;
 			failed = 1;
 			continue;
 		}
@@ -289,6 +289,7 @@ int tk_pid_main(int argc, char **argv)
 			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",
 				(int)p->pid, p->comm,
 				n ? tk_netns_why(n->err) : "unknown namespace");
+			c->procs_failed++;
 			failed = 1;
 			continue;
 		}
@@ -321,22 +322,75 @@ int tk_pid_main(int argc, char **argv)
 				fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
 					(int)p->pid, p->comm,
 					w ? w : strerror(p->pidfd_err));
+				c->procs_failed++;
 				failed = 1;
 				break;
 			}
-			if (configure(&cfg, p, s.socks[k].fd, d, &s.diag, n,
-				      &reached) < 0)
+			switch (configure(cfg, p, s.socks[k].fd, d, &s.diag, n)) {
+			case -1:
+				c->failed++;
 				failed = 1;
+				break;
+			case 0:
+				c->left++;
+				break;
+			default:
+				c->changed++;
+			}
 		}
-		if (found == 0)
+		if (found == 0 && !quiet)
 			printf("PID %d (%s): no TCP sockets\n", (int)p->pid, p->comm);
 	}
-	if (reached)
-		printf("Sockets these processes open from now on are not reached: "
-		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
 	fflush(stdout);
 	tk_scan_free(&s);
 	free(first);
+	return failed;
+}
+
+/* How many: the last line, for a person and for a script. */
+void tk_pid_summary(const struct tk_pid_counts *c)
+{
+	printf("%zu socket%s changed, %zu left alone", c->changed,
+	       c->changed == 1 ? "" : "s", c->left);
+	if (c->failed > 0)
+		printf(", %zu could not be changed", c->failed);
+	if (c->procs_failed > 0)
+		printf(", %zu process%s not read", c->procs_failed,
+		       c->procs_failed == 1 ? "" : "es");
+	putchar('\n');
+	fflush(stdout);
+}
+
+int tk_pid_main(int argc, char **argv)
+{
+	static struct tk_config cfg;	/* large: the rule tables */
+	struct tk_pid_counts c;
+	pid_t *pids;
+	int failed;
+
+	if (argc < 2 || strcmp(argv[0], "--") != 0) {
+		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
+		return TK_EXIT_USAGE;
+	}
+	pids = calloc((size_t)argc, sizeof *pids);
+	if (pids == NULL)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (tk_parse_pid(argv[i], &pids[i - 1]) < 0) {
+			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
+				argv[i]);
+			free(pids);
+			return TK_EXIT_USAGE;
+		}
+	if (tk_config_load(&cfg, tk_env_lookup, NULL, tk_pid_warn, NULL) > 0) {
+		free(pids);
+		return TK_EXIT_USAGE;
+	}
+	failed = tk_pid_configure(&cfg, pids, (size_t)argc - 1, 0, &c);
+	if (c.changed > 0)
+		printf("Sockets these processes open from now on are not reached: "
+		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
+	tk_pid_summary(&c);
 	free(pids);
 	return failed;
 }

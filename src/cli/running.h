@@ -169,6 +169,36 @@ bool tk_class_differs(pid_t pid);
 
 /* argv[0] is "--", then the PIDs; the CHECKS are already validated. */
 int tk_pid_main(int argc, char **argv);
+
+/* pid.c, shared with cgroupfix.c: the configured options on the sockets
+ * of the processes PIDS (none: nothing done), a line per socket. */
+struct tk_config;
+struct tk_pid_counts {
+	size_t changed;		/* an option set */
+	size_t left;		/* a filter, its state, the program's values */
+	size_t failed;		/* could not be changed */
+	size_t procs_failed;	/* could not be read or reached */
+};
+/* The PIDS are the members of a cgroup read a moment ago: one that has
+ * ended since is no failure, one without sockets says nothing. */
+#define TK_PID_MEMBERS 1u
+/* 1 when a socket could not be changed or a process read, else 0. */
+int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
+		     size_t npids, unsigned flags, struct tk_pid_counts *c);
+void tk_pid_summary(const struct tk_pid_counts *c);
+/* The warning of tk_config_load. */
+void tk_pid_warn(void *ctx, const char *var, const char *value,
+		 const char *accepted);
+
+/* cgroupfix.c: the processes of the cgroup v2 directory PATH and of every
+ * cgroup below it (their cgroup.procs), into a malloc'd array; NOTSEEN
+ * counts the members listed as 0 (in a PID namespace not ours).  0, or -1
+ * after one line on stderr. */
+int tk_cgroup_pids(const char *path, pid_t **pids, size_t *n,
+		   size_t *notseen);
+/* The helper's cgroup mode: argv[0] is "--", argv[1] the cgroup; the
+ * CHECKS are already validated. */
+int tk_cgroup_main(int argc, char **argv);
 /* The arguments after "status". */
 int tk_status_main(int argc, char **argv);
 
