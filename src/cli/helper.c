@@ -8,6 +8,7 @@
  *   tcpkeep-helper need-value VAR OPTION
  *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
  *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
+ *   tcpkeep-helper discover  HOST:PORT [--max DUR] [--json]
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -36,6 +37,8 @@
  * pid.c       pid, status.c status: processes that are already running
  *             (tcpkeep(1), RUNNING PROCESSES; running.h, with
  *             sockdiag.c, procfd.c, sockvals.c, records.c).
+ * discover.c  discover: the idle timeout of the path to HOST:PORT
+ *             (discover.h).
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -47,6 +50,7 @@
 
 #include "helper.h"
 #include "running.h"
+#include "discover.h"
 
 const char me[] = "tcpkeep";
 
@@ -86,6 +90,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
+	if (strcmp(mode, "discover") == 0)
+		return tk_discover_main(argc - 2, argv + 2);
 	if (strcmp(mode, "check-needs") == 0) {
 		if (argc != 3)
 			return usage_error();
