@@ -542,7 +542,9 @@ int tk_discover_main(int argc, char **argv)
 		return 2;
 	}
 	/* Probes of a long path wait longer for their answer. */
-	if (tcp_info(d.conn[0].fd, &ti) == 0) {
+	/* (Not after a lost SYN: then the sample is the retransmission
+	 * timer's, not the path's.) */
+	if (tcp_info(d.conn[0].fd, &ti) == 0 && ti.tcpi_total_retrans == 0) {
 		d.run.intvl = 1 + ti.tcpi_rtt * 3 / 1000000;
 		if (d.run.intvl > TK_DISCOVER_INTVL_MAX)
 			d.run.intvl = TK_DISCOVER_INTVL_MAX;
