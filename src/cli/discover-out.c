@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* tcpkeep --discover: the progress line on a terminal, the report, and
- * its JSON form (schema in tcpkeep(1), DISCOVERING THE PATH'S TIMEOUT). */
+ * its JSON form (schema in tcpkeep(1), "Finding the path's idle timeout"). */
 #include "autoconfig.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* tcpkeep --discover HOST:PORT [--max DUR] [--json]: the idle timeout of
  * the path to HOST:PORT, measured with the kernel's keepalive probes on
- * connections that send no data (tcpkeep(1), DISCOVERING THE PATH'S
- * TIMEOUT).  discover-plan.c says which idle times are tried and why that
+ * connections that send no data (tcpkeep(1), "Finding the path's
+ * idle timeout").  discover-plan.c says which idle times are tried and why that
  * meets the accuracy and time bounds; this file runs the connections.
  *
  * One connection, one question: does a probe sent after t seconds of
