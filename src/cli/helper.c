@@ -10,6 +10,7 @@
  *   tcpkeep-helper cgroup    [VAR:OPTION]... -- PATH
  *   tcpkeep-helper status    [--json|--prometheus] [--at-risk] [--max-idle DUR]
  *                            [--pid PID]... [--cgroup PATH]
+ *   tcpkeep-helper discover  HOST:PORT [--max DUR] [--json]
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -40,6 +41,8 @@
  *             sockdiag.c, procfd.c, sockvals.c, records.c); cgroupfix.c
  *             cgroup: pid for the processes of a cgroup tree (after
  *             tcpkeep --cgroup attached); metrics.c: --prometheus.
+ * discover.c  discover: the idle timeout of the path to HOST:PORT
+ *             (discover.h).
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -51,6 +54,7 @@
 
 #include "helper.h"
 #include "running.h"
+#include "discover.h"
 
 const char me[] = "tcpkeep";
 
@@ -91,6 +95,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
+	if (strcmp(mode, "discover") == 0)
+		return tk_discover_main(argc - 2, argv + 2);
 	if (strcmp(mode, "check-needs") == 0) {
 		if (argc != 3)
 			return usage_error();
