@@ -231,9 +231,18 @@ int tk_bpf_pin(struct tk_bpf *bpf, const char *dir)
 	char path[4200];
 
 	for (int i = 0; i < 2; i++) {
+		int old;
+
 		snprintf(path, sizeof path, "%s/%s", dir, name[i]);
 		/* The link pinned there before (an earlier attach) is
-		 * released: the kernel detaches it. */
+		 * detached now: removing its pin alone releases it only
+		 * after an RCU grace period and a deferred work item, and
+		 * meanwhile the earlier program still runs first. */
+		old = bpf_obj_get(path);
+		if (old >= 0) {
+			(void)bpf_link_detach(old);
+			close(old);
+		}
 		if (unlink(path) < 0 && errno != ENOENT) {
 			tk_say("cannot replace %s: %s", path, strerror(errno));
 			return -1;
