@@ -14,7 +14,7 @@
 #include "tap.h"
 
 /* The library defines the table in descriptors.c; the unit test owns one. */
-uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE];
+tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE];
 
 static const char *const all_vars[] = {
 	"TCPKEEP_ENABLE", "TCPKEEP_IDLE", "TCPKEEP_INTVL", "TCPKEEP_CNT",

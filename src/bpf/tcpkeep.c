@@ -110,9 +110,16 @@ static __u32 compile_rules(const struct tk_rules *rules,
 	return n;
 }
 
-_Static_assert(TK_OPT_COUNT <= TK_BPF_OPTIONS_MAX &&
+/* Every row but a listener's (TCP_DEFER_ACCEPT): the kernel side leaves
+ * listening sockets alone, and bpf_setsockopt() refuses that option
+ * anyway.  TCP_SYNCNT and TCP_MAXSEG go on at connect(), before the SYN,
+ * with the others; bpf_setsockopt() takes TCP_MAXSEG and TCP_WINDOW_CLAMP
+ * from Linux 6.0, and a kernel that refuses one skips it alone. */
+_Static_assert(TK_OPT_COUNT - 1 <= TK_BPF_OPTIONS_MAX &&
+	       TK_OPT_DEFER_ACCEPT == TK_OPT_COUNT - 1 &&
 	       TK_BPF_SET_KEEPALIVE == 1u << TK_OPT_KEEPALIVE,
-	       "the kernel side's table holds every row of options.h");
+	       "the kernel side's table holds every row of options.h but "
+	       "the listener's");
 
 static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 {
@@ -122,7 +129,11 @@ static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 	tk_effective_build(&eff, cfg);
 	for (unsigned i = 0; i < TK_OPT_COUNT; i++) {
 		enum tk_opt o = tk_option_nth(i);
-		struct tk_bpf_option *opt = &k->option[k->n_options++];
+		struct tk_bpf_option *opt;
+
+		if (tk_option_rows[o].when == TK_WHEN_LISTENER)
+			continue;
+		opt = &k->option[k->n_options++];
 
 		opt->level = tk_option_rows[o].level;
 		opt->name = tk_option_rows[o].optname;

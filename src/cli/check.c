@@ -118,21 +118,70 @@ static bool library_loaded(const char *library)
 	return l.found;
 }
 
+/* Whether a connection's value GOT shows the configured WANT.  A
+ * connection reads TCP_MAXSEG as the segment size in use: at most the
+ * clamp, less the TCP options (timestamps) of every segment. */
+static bool shows(enum tk_opt o, int got, int want)
+{
+	if (o == TK_OPT_MAXSEG)
+		return got > 0 && got <= want;
+	return got == want;
+}
+
+/* The rows one connection of the probe is judged on: a listener's option
+ * is read on the listener; TCP_MAXSEG and TCP_WINDOW_CLAMP, which the
+ * kernel chooses per connection, only where configured.  NVALUES counts
+ * the values compared. */
+static bool judged(enum tk_opt o, const struct tk_effective *eff)
+{
+	if (tk_option_rows[o].optname < 0 ||
+	    tk_option_rows[o].when == TK_WHEN_LISTENER)
+		return false;
+	if (o == TK_OPT_MAXSEG || o == TK_OPT_WINDOW_CLAMP)
+		return tk_effective_sets(eff, o);
+	return true;
+}
+
+static unsigned nvalues;
+
+/* A rule with addresses leaves a listener's own option alone: it would
+ * hold for every peer (libtcpkeep(7)). */
+static bool names_addresses(const struct tk_config *cfg)
+{
+	const struct tk_rules *lists[2] = {
+		cfg->have_only ? &cfg->only : NULL,
+		cfg->have_skip ? &cfg->skip : NULL,
+	};
+
+	for (int i = 0; i < 2; i++)
+		for (unsigned k = 0; lists[i] != NULL && k < lists[i]->count; k++)
+			if (lists[i]->rule[k].kind != TK_RULE_ANY)
+				return true;
+	return false;
+}
+
 static unsigned report(const char *side, const char *why,
-		       const struct sockvals *got, const struct sockvals *want)
+		       const struct sockvals *got, const struct sockvals *want,
+		       const struct tk_effective *eff, bool listener)
 {
 	unsigned bad = 0;
 
 	for (int o = 0; o < TK_OPT_COUNT; o++) {
 		int g = got->v[o], w = want->v[o];
+		bool ok = shows((enum tk_opt)o, g, w);
 
-		if (tk_option_rows[o].optname < 0)
-			continue;	/* not on this platform */
+		if (listener ? tk_option_rows[o].when != TK_WHEN_LISTENER ||
+			       tk_option_rows[o].optname < 0
+			     : !judged((enum tk_opt)o, eff))
+			continue;
 		printf("%-9s %-17s %10d %10d   %s\n", side,
 		       tk_option_rows[o].name, g, w,
-		       g == w ? "ok" : "MISMATCH");
-		bad += g != w;
+		       ok ? "ok" : "MISMATCH");
+		bad += !ok;
+		nvalues++;
 	}
+	if (listener)
+		return bad;
 	printf("%-9s (%s%s)\n", side, why ? "untouched: " : "configured",
 	       why ? why : "");
 	return bad;
@@ -166,11 +215,12 @@ int check(const char *library)
 {
 	struct tk_config cfg;
 	struct sockvals defaults, want_out, want_in, got_out, got_in;
+	struct sockvals want_listen, got_listen;
 	struct sockaddr_in addr, peer;
 	socklen_t len = sizeof addr;
 	int lfd = -1, cfd = -1, afd = -1, status = 1;
 	struct tk_effective eff;
-	unsigned bad, nvalues = 0;
+	unsigned bad;
 	bool loaded;
 	const char *why_out, *why_in;
 
@@ -211,7 +261,8 @@ int check(const char *library)
 			strerror(errno));
 		goto out;
 	}
-	if (read_values(cfd, &got_out) < 0 || read_values(afd, &got_in) < 0) {
+	if (read_values(cfd, &got_out) < 0 || read_values(afd, &got_in) < 0 ||
+	    read_values(lfd, &got_listen) < 0) {
 		fprintf(stderr, "%s: --check: getsockopt failed: %s\n", me,
 			strerror(errno));
 		goto out;
@@ -225,11 +276,16 @@ int check(const char *library)
 	why_in = expected(&cfg, &eff, TK_CALL_ACCEPT, &peer,
 			  ntohs(addr.sin_port), &defaults, &want_in);
 
+	/* The listener is judged as the connections it accepts are. */
+	(void)expected(&cfg, &eff, TK_CALL_ACCEPT, &peer, ntohs(addr.sin_port),
+		       &defaults, &want_listen);
+	if (why_in != NULL || names_addresses(&cfg))
+		want_listen = defaults;
+
 	printf("%-9s %-17s %10s %10s\n", "socket", "option", "kernel", "expected");
-	bad = report("outgoing", why_out, &got_out, &want_out);
-	bad += report("accepted", why_in, &got_in, &want_in);
-	for (int o = 0; o < TK_OPT_COUNT; o++)
-		nvalues += tk_option_rows[o].optname >= 0 ? 2 : 0;
+	bad = report("outgoing", why_out, &got_out, &want_out, &eff, false);
+	bad += report("accepted", why_in, &got_in, &want_in, &eff, false);
+	bad += report("listener", NULL, &got_listen, &want_listen, &eff, true);
 	if (bad == 0) {
 		printf("result    ok: all %u values match the configuration\n",
 		       nvalues);

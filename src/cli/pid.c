@@ -58,6 +58,26 @@ static void put(struct line *l, const char *fmt, ...)
 		l->len = sizeof l->buf - 1;
 }
 
+/* TCP_SYNCNT reads as net.ipv4.tcp_syn_retries until a program sets it.
+ * Read in our own network namespace: where the socket's differs, its
+ * value is taken for the program's (and kept unless --force). */
+static int syn_retries_default(void)
+{
+	static int value = -1;
+
+	if (value < 0) {
+		FILE *f = fopen("/proc/sys/net/ipv4/tcp_syn_retries", "r");
+
+		value = 6;	/* the kernel's own default */
+		if (f != NULL) {
+			if (fscanf(f, "%d", &value) != 1)
+				value = 6;
+			fclose(f);
+		}
+	}
+	return value;
+}
+
 /* The kernel's default for row O in the socket's network namespace: a
  * value other than it was the program's choice. */
 static int default_of(const struct tk_netns *n, enum tk_opt o)
@@ -69,8 +89,14 @@ static int default_of(const struct tk_netns *n, enum tk_opt o)
 		return n->def_intvl;
 	case TK_OPT_CNT:
 		return n->def_cnt;
+	case TK_OPT_SYNCNT:
+		return syn_retries_default();
+	case TK_OPT_MAXSEG:
+		return 536;	/* the kernel's TCP_MSS_DEFAULT, until connected */
 	default:
-		return 0;	/* keepalive off, no user timeout */
+		/* Keepalive off, no user timeout, no window clamp on a
+		 * listener, no deferred accept. */
+		return 0;
 	}
 }
 
@@ -209,6 +235,23 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		enum tk_opt o = tk_option_nth(k);
 		int now;
 
+		if (tk_effective_sets(&eff, o) && !listening &&
+		    tk_option_rows[o].when != TK_WHEN_ANY) {
+			/* Counts only before the handshake, or only on a
+			 * listener: nothing to change on a connection. */
+			if (tk_option_rows[o].when == TK_WHEN_HANDSHAKE)
+				put(&l, " %s=skipped(connected already)",
+				    tk_option_rows[o].label);
+			continue;
+		}
+		if (tk_effective_sets(&eff, o) && !listening &&
+		    o == TK_OPT_WINDOW_CLAMP && !cfg->force) {
+			/* A connection holds a clamp the kernel chose at the
+			 * handshake: no value tells a program's from it. */
+			put(&l, " %s=kept(the kernel's or the program's; "
+			    "--force sets it)", tk_option_rows[o].label);
+			continue;
+		}
 		if (!tk_effective_sets(&eff, o)) {
 			/* Said only where tcpkeep would set it but the
 			 * configuration (an alias of 0) leaves it alone. */

@@ -18,6 +18,10 @@
 #define TK_CNT_MAX          127		/* kernel's MAX_TCP_KEEPCNT */
 #define TK_USER_TIMEOUT_MAX 2147483647u	/* INT_MAX milliseconds */
 #define TK_LOG_PATH_MAX     4096
+#define TK_SYNCNT_MAX       127		/* kernel's MAX_TCP_SYNCNT */
+#define TK_MAXSEG_MIN       88		/* kernel's TCP_MIN_MSS */
+#define TK_MAXSEG_MAX       32767	/* kernel's MAX_TCP_WINDOW */
+#define TK_INT_OPTION_MAX   2147483647	/* TCP_WINDOW_CLAMP, TCP_DEFER_ACCEPT */
 /* Linux's own defaults (net.ipv4.tcp_keepalive_time, _intvl, _probes):
  * what TCPKEEP_USER_TIMEOUT=auto counts for an option left unset. */
 #define TK_KERNEL_IDLE_S    7200
@@ -39,6 +43,13 @@ struct tk_config {
 	bool user_timeout_set;		/* false: left to the kernel */
 	bool user_timeout_auto;		/* value derived from idle/intvl/cnt */
 	unsigned user_timeout_ms;
+	/* Left to the kernel unless set (TCPKEEP_SYNCNT or libkeepalive's
+	 * variables, whose 0 also leaves them alone). */
+	bool syncnt_set, maxseg_set, window_clamp_set, defer_accept_set;
+	int syncnt;		/* SYN retransmissions before connect() fails */
+	int maxseg;		/* bytes */
+	int window_clamp;	/* bytes */
+	int defer_accept;	/* seconds, a listener's option */
 	enum tk_direction direction;
 	bool have_only;
 	bool have_skip;
@@ -51,6 +62,8 @@ struct tk_config {
 	/* Name of the variable each setting came from (for messages and
 	 * --print-env); NULL when the default is in force. */
 	const char *idle_from, *intvl_from, *cnt_from, *user_timeout_from;
+	const char *syncnt_from, *maxseg_from, *window_clamp_from,
+		*defer_accept_from;
 };
 
 /* Where values come from: the library passes tk_env_snapshot_lookup, the
@@ -80,7 +93,7 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
  * then answers without scanning the environment again.  For every name the
  * value is the one getenv() returns, the first NAME= entry of the
  * environment (glibc and musl alike), however many entries there are. */
-#define TK_CONFIG_NAME_COUNT 25
+#define TK_CONFIG_NAME_COUNT 30
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
 struct tk_env {
 	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
@@ -122,6 +135,9 @@ int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
 int tk_parse_seconds(const char *text, int *out_s);
 /* Probe count in [1, TK_CNT_MAX]. */
 int tk_parse_count(const char *text, int *out);
+/* A whole number in [LO, HI], digits only (TCPKEEP_SYNCNT, TCP_MAXSEG,
+ * TCP_WINDOW_CLAMP, TCP_DEFER_ACCEPT). */
+int tk_parse_int_range(const char *text, int lo, int hi, int *out);
 /* Milliseconds in [0, TK_USER_TIMEOUT_MAX], bare number = ms; "auto" sets
  * *is_auto and leaves *out_ms alone. */
 int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto);
@@ -144,6 +160,11 @@ extern const char tk_accepts_bool[];
 extern const char tk_accepts_keepalive[];
 extern const char tk_accepts_seconds[];
 extern const char tk_accepts_count[];
+extern const char tk_accepts_syncnt[];
+extern const char tk_accepts_syncnt_alias[];
+extern const char tk_accepts_maxseg[];
+extern const char tk_accepts_window_clamp[];
+extern const char tk_accepts_defer_accept[];
 extern const char tk_accepts_user_timeout[];
 extern const char tk_accepts_direction[];
 extern const char tk_accepts_log[];

@@ -183,6 +183,11 @@ static int first_setsockopt(int fd, int level, int name, const void *value,
 	return tk_bind_setsockopt()(fd, level, name, value, len);
 }
 
+static int first_listen(int fd, int backlog)
+{
+	return tk_bind_listen()(fd, backlog);
+}
+
 static int first_close(int fd)
 {
 	return tk_bind_close()(fd);

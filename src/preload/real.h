@@ -16,6 +16,7 @@
 	X(connect, int, (int, const struct sockaddr *, socklen_t)) \
 	X(accept, int, (int, struct sockaddr *, socklen_t *)) \
 	X(setsockopt, int, (int, int, int, const void *, socklen_t)) \
+	X(listen, int, (int, int)) \
 	X(close, int, (int)) \
 	X(dup, int, (int)) \
 	X(dup2, int, (int, int)) \
@@ -130,6 +131,11 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 				     const void *value, socklen_t len)
 {
 	return TK_REAL(setsockopt)(fd, level, name, value, len);
+}
+
+static inline int tk_real_listen(int fd, int backlog)
+{
+	return TK_REAL(listen)(fd, backlog);
 }
 
 /* fcntl()'s third argument is an int, a long or a pointer, or absent: it
