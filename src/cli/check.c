@@ -128,16 +128,18 @@ static bool shows(enum tk_opt o, int got, int want)
 	return got == want;
 }
 
-/* The rows one connection of the probe is judged on: a listener's option
- * is read on the listener; TCP_MAXSEG and TCP_WINDOW_CLAMP, which the
- * kernel chooses per connection, only where configured.  NVALUES counts
- * the values compared. */
+/* The rows one connection of the probe is judged on: the keepalive
+ * options always; a listener's option is read on the listener; the
+ * drop-in options (TCP_SYNCNT, and TCP_MAXSEG and TCP_WINDOW_CLAMP, which
+ * the kernel chooses per connection) only where configured.  NVALUES
+ * counts the values compared. */
 static bool judged(enum tk_opt o, const struct tk_effective *eff)
 {
 	if (tk_option_rows[o].optname < 0 ||
 	    tk_option_rows[o].when == TK_WHEN_LISTENER)
 		return false;
-	if (o == TK_OPT_MAXSEG || o == TK_OPT_WINDOW_CLAMP)
+	if (o == TK_OPT_SYNCNT || o == TK_OPT_MAXSEG ||
+	    o == TK_OPT_WINDOW_CLAMP)
 		return tk_effective_sets(eff, o);
 	return true;
 }
