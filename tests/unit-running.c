@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "records.h"
-#include "running.h"
+#include "host/records.h"
+#include "host/running.h"
 #include "tap.h"
 
 static void write_file(const char *dir, const char *name, const char *text)

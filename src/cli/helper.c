@@ -46,7 +46,7 @@
 #include <string.h>
 
 #include "helper.h"
-#include "running.h"
+#include "host/running.h"
 
 const char me[] = "tcpkeep";
 

@@ -11,7 +11,7 @@
 #include "config.h"
 #include "decide.h"
 #include "options.h"
-#include "running.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -10,8 +10,8 @@
 #include "autoconfig.h"
 
 #include "config.h"
-#include "records.h"
-#include "running.h"
+#include "host/records.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <stdio.h>
