@@ -70,18 +70,18 @@ int cmd_attach(const char *arg)
 	struct tk_config cfg;
 	struct tk_bpf *bpf;
 	uint64_t id;
-	int fd, lock, rc = EXIT_SETUP;
+	int fd, lock, rc = TK_EXIT_NOT_STARTED;
 
 	load_config(&cfg);
 	if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (!cfg.enabled) {
 		tk_say("TCPKEEP_ENABLE is off: nothing attached to %s", path);
 		return 0;
 	}
 	bpf = tk_bpf_load(&cfg);
 	if (bpf == NULL)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	lock = tk_global_lock();
 	if (fd < 0 || lock < 0) {
@@ -152,7 +152,7 @@ int cmd_detach(const char *arg)
 		/* Any other directory's inode number may equal the id of a
 		 * cgroup that someone else attached to. */
 		if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
-			return EXIT_SETUP;
+			return TK_EXIT_NOT_STARTED;
 	} else {
 		err = errno;
 		id = recorded_id(arg);

@@ -135,22 +135,22 @@ int cmd_check(void)
 	fflush(stdout);
 	load_config(&cfg);
 	if (find_cgroup_v2(mount, sizeof mount, own, sizeof own) < 0)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (!cfg.enabled) {
 		printf("ebpf      not attached: TCPKEEP_ENABLE is off\n");
 		return probe(&cfg);
 	}
 	bpf = tk_bpf_load(&cfg);
 	if (bpf == NULL)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (make_transient(&t, own, TK_CG_CHECK, NULL) < 0) {
 		tk_bpf_close(bpf);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (tk_bpf_attach(bpf, t.dir_fd, t.path) < 0) {
 		tk_bpf_close(bpf);
 		drop_transient(&t, false);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	printf("ebpf      attached to the cgroup %s\n", t.path);
 	fflush(stdout);

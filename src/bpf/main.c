@@ -63,7 +63,7 @@ static int usage(void)
 {
 	tk_say("tcpkeep-bpf is run by the tcpkeep wrapper (tcpkeep --bpf, "
 	       "--cgroup PATH [--detach], --bpf --check), not directly");
-	return EXIT_SETUP;
+	return TK_EXIT_NOT_STARTED;
 }
 
 int main(int argc, char **argv)
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 
 		if (first >= argc) {
 			tk_say("no command given");
-			return EXIT_SETUP;
+			return TK_EXIT_NOT_STARTED;
 		}
 		return cmd_run(argv + first);
 	}

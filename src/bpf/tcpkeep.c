@@ -10,7 +10,6 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +28,6 @@ struct tk_bpf {
 	struct bpf_link *sockops;
 	struct bpf_link *sockopt;
 };
-
-void tk_say(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tcpkeep: %s\n", line);
-}
 
 /* ------------------------------------------------------------ rules */
 

@@ -6,15 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define EXIT_USAGE 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#include "host/exit.h"
+#include "host/say.h"
+
 /* run: the command's ABI has no library; the wrapper runs it with the
  * library left out of LD_PRELOAD (the warning is printed). */
 #define EXIT_RUN_WITHOUT_LIBRARY 3
-
-/* The name every message starts with. */
-extern const char me[];
 
 /* validate.c: the TCPKEEP_* values judged by the library's loader.
  * CHECKS are VAR:OPTION words; with ENVIRONMENT, every other TCPKEEP_
@@ -42,6 +39,11 @@ bool warn_unreachable(const char *name, const char *path,
 bool abi_library(const char *library, unsigned elf_class, unsigned machine,
 		 char *out, size_t len);
 const char *abi_name(unsigned elf_class, unsigned machine);
+
+/* pid.c: argv[0] is "--", then the PIDs; the CHECKS are already
+ * validated.  status.c: the arguments after "status". */
+int tk_pid_main(int argc, char **argv);
+int tk_status_main(int argc, char **argv);
 
 /* printenv.c: export lines for eval. */
 int print_env(const char *preload);

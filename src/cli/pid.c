@@ -11,6 +11,8 @@
 #include "config.h"
 #include "decide.h"
 #include "options.h"
+#include "helper.h"
+#include "host/exit.h"
 #include "host/running.h"
 
 #include <errno.h>
@@ -247,7 +249,7 @@ int tk_pid_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[0], "--") != 0) {
 		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	pids = calloc((size_t)argc, sizeof *pids);
 	if (pids == NULL)
@@ -257,11 +259,11 @@ int tk_pid_main(int argc, char **argv)
 			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
 				argv[i]);
 			free(pids);
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		}
 	if (tk_config_load(&cfg, tk_env_lookup, NULL, warn, NULL) > 0) {
 		free(pids);
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (tk_scan_run(&s, pids, (size_t)argc - 1) < 0) {
 		perror("tcpkeep: --pid");

@@ -54,7 +54,7 @@ int print_env(const char *preload)
 			print_export(names[i], strlen(names[i]), value);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write the environment: %s\n", me,
+		fprintf(stderr, "%s: cannot write the environment: %s\n", tk_me,
 			strerror(errno));
 		return 1;
 	}

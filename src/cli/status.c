@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "host/records.h"
+#include "helper.h"
+#include "host/exit.h"
 #include "host/running.h"
 
 #include <errno.h>
@@ -53,7 +55,7 @@ static int usage(const char *what, const char *value)
 			"a duration (300, 300s, 5m, 1h, 500ms)");
 	else
 		fprintf(stderr, "tcpkeep: --status: %s\n", what);
-	return TK_EXIT_USAGE;
+	return TK_EXIT_NOT_STARTED;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -72,7 +74,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--max-idle") == 0 || strcmp(a, "--pid") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "tcpkeep: option %s needs a value\n", a);
-				return TK_EXIT_USAGE;
+				return TK_EXIT_NOT_STARTED;
 			}
 			if (a[2] == 'm') {
 				if (tk_parse_duration_ms(argv[i + 1], TK_UNIT_S,
@@ -85,7 +87,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else {
 			fprintf(stderr, "tcpkeep: --status: unknown argument '%s'\n", a);
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		}
 	}
 	return 0;

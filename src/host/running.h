@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define TK_EXIT_USAGE 125
-
 /* ------------------------------------------------------------ sockdiag.c */
 
 /* One TCP socket as sock_diag reports it. */
@@ -164,12 +162,5 @@ int tk_dup_diag(int fd, uint32_t inode, uint64_t holder_netns,
  * with another cgroup v1 net_cls class or net_prio index than it has:
  * a controller mounted as v1 and PID in another of its cgroups than we. */
 bool tk_class_differs(pid_t pid);
-
-/* ------------------------------------------------------------ modes */
-
-/* argv[0] is "--", then the PIDs; the CHECKS are already validated. */
-int tk_pid_main(int argc, char **argv);
-/* The arguments after "status". */
-int tk_status_main(int argc, char **argv);
 
 #endif
