@@ -3,6 +3,7 @@
 #include "autoconfig.h"
 
 #include "cgroup.h"
+#include "host/cgroup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,96 +28,11 @@
 
 #define TK_BPFFS_DEFAULT "/sys/fs/bpf"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/* The first mount of file system type FSTYPE: its mount point and the
- * root of the mount within the file system. */
-static int find_mount(const char *fstype, char *point, size_t pointlen,
-		      char *root, size_t rootlen)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int found = -1;
-
-	if (f == NULL)
-		return -1;
-	while (found < 0 && fgets(line, sizeof line, f) != NULL) {
-		char *field[5], *save = NULL, *sep, *type;
-		int n = 0;
-
-		sep = strstr(line, " - ");
-		if (sep == NULL)
-			continue;
-		*sep = '\0';
-		type = strtok_r(sep + 3, " ", &save);
-		if (type == NULL || strcmp(type, fstype) != 0)
-			continue;
-		save = NULL;
-		for (char *t = strtok_r(line, " ", &save); t != NULL && n < 5;
-		     t = strtok_r(NULL, " ", &save))
-			field[n++] = t;
-		if (n < 5)
-			continue;
-		unescape(field[3]);
-		unescape(field[4]);
-		if (strlen(field[4]) >= pointlen ||
-		    (root != NULL && strlen(field[3]) >= rootlen))
-			continue;
-		strcpy(point, field[4]);
-		if (root != NULL)
-			strcpy(root, field[3]);
-		found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int tk_cg_find(char *mount, size_t mountlen, char *own, size_t ownlen)
 {
-	char root[PATH_MAX], line[PATH_MAX + 8], *rel = NULL;
-	size_t rootlen;
-	FILE *f;
-	int n;
-
-	if (find_mount("cgroup2", mount, mountlen, root, sizeof root) < 0)
-		return -1;
-	f = fopen("/proc/self/cgroup", "re");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "0::", 3) == 0) {
-			rel = line + 3;
-			rel[strcspn(rel, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-	if (rel == NULL)
-		return -1;
-	/* A mount of a subtree (a container's view): the path below the
-	 * mount's root. */
-	rootlen = strlen(root);
-	if (strcmp(root, "/") != 0 && strncmp(rel, root, rootlen) == 0 &&
-	    (rel[rootlen] == '/' || rel[rootlen] == '\0'))
-		rel += rootlen;
-	n = snprintf(own, ownlen, "%s%s", mount, strcmp(rel, "/") == 0 ? "" : rel);
-	if (n < 0 || (size_t)n >= ownlen || !tk_cg_is_v2(own))
+	if (tk_mount_find("/proc/self/mountinfo", "cgroup2", mount, mountlen,
+			  NULL, 0) < 0 ||
+	    tk_proc_cgroup(0, own, ownlen) < 0 || !tk_cg_is_v2(own))
 		return -1;
 	return 0;
 }
@@ -252,7 +168,8 @@ int tk_bpffs(char *out, size_t outlen)
 {
 	struct statfs sfs;
 
-	if (find_mount("bpf", out, outlen, NULL, 0) == 0)
+	if (tk_mount_find("/proc/self/mountinfo", "bpf", out, outlen, NULL,
+			  0) == 0)
 		return 0;
 	if (strlen(TK_BPFFS_DEFAULT) >= outlen) {
 		errno = ENAMETOOLONG;
@@ -367,7 +284,8 @@ static void clean_pins(uint64_t id)
 {
 	char fs[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
 
-	if (find_mount("bpf", fs, sizeof fs, NULL, 0) < 0)
+	if (tk_mount_find("/proc/self/mountinfo", "bpf", fs, sizeof fs, NULL,
+			  0) < 0)
 		return;
 	snprintf(dir, sizeof dir, "%s/tcpkeep/%llu", fs, (unsigned long long)id);
 	snprintf(pin, sizeof pin, "%s/sockops", dir);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "host/records.h"
 #include "helper.h"
+#include "host/cgroup.h"
 #include "host/exit.h"
 #include "host/running.h"
 

@@ -119,10 +119,8 @@ const char *tk_proc_why(int err);
 const char *tk_netns_why(int err);
 const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
 
-/* Per-process facts status needs. */
+/* Per-process facts status needs (its cgroup: host/cgroup.h). */
 bool tk_proc_has_library(pid_t pid);	/* libtcpkeep.so mapped */
-/* The process's cgroup v2 directory (absolute path), or -1. */
-int tk_proc_cgroup(pid_t pid, char *buf, size_t len);
 
 /* Parses a process ID: decimal, 1 .. INT_MAX.  0 or -1. */
 int tk_parse_pid(const char *text, pid_t *out);
