@@ -102,7 +102,7 @@ int cmd_attach(const char *arg)
 
 		if (tk_record_write(id, &rec) < 0)
 			tk_say("warning: cannot write the record %s/%llu: %s",
-			       TK_RECORD_DIR, (unsigned long long)id,
+			       TK_RECORDS_DIR, (unsigned long long)id,
 			       strerror(errno));
 	}
 	printf("tcpkeep: eBPF program attached to %s until "
@@ -114,32 +114,6 @@ out:
 		close(fd);
 	tk_bpf_close(bpf);	/* the pins keep the links */
 	return rc;
-}
-
-/* A record whose path= is PATH: the id of a cgroup that is gone. */
-static uint64_t recorded_id(const char *arg)
-{
-	char file[PATH_MAX], want[PATH_MAX + 8], line[PATH_MAX + 16];
-	DIR *d = opendir(TK_RECORD_DIR);
-	struct dirent *e;
-	uint64_t id = 0;
-	FILE *f;
-
-	snprintf(want, sizeof want, "path=%s\n", arg);
-	while (d != NULL && id == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(file, sizeof file, "%s/%s", TK_RECORD_DIR, e->d_name);
-		f = fopen(file, "re");
-		if (f == NULL)
-			continue;
-		if (fgets(line, sizeof line, f) != NULL && strcmp(line, want) == 0)
-			id = strtoull(e->d_name, NULL, 10);
-		fclose(f);
-	}
-	if (d != NULL)
-		closedir(d);
-	return id;
 }
 
 int cmd_detach(const char *arg)
@@ -155,17 +129,16 @@ int cmd_detach(const char *arg)
 			return TK_EXIT_NOT_STARTED;
 	} else {
 		err = errno;
-		id = recorded_id(arg);
+		id = tk_record_by_path(arg);
 	}
 	if (id == 0) {
 		tk_say("nothing is attached to '%s': %s", arg, strerror(err));
 		return 1;
 	}
 	{
-		char rpath[PATH_MAX], mode[16];
+		struct tk_record r;
 
-		if (tk_record_read(id, rpath, sizeof rpath, mode, sizeof mode) == 0 &&
-		    strcmp(mode, "run") == 0) {
+		if (tk_record_read(id, &r) == 0 && strcmp(r.mode, "run") == 0) {
 			tk_say("%s is the cgroup of a running tcpkeep --bpf "
 			       "command; it goes away when the command ends", arg);
 			return 1;
@@ -179,9 +152,7 @@ int cmd_detach(const char *arg)
 		found += unlink(pin) == 0;
 		rmdir(dir);
 	}
-	snprintf(pin, sizeof pin, "%s/%llu", TK_RECORD_DIR,
-		 (unsigned long long)id);
-	found += unlink(pin) == 0;
+	found += tk_record_remove(id) == 0;
 	tk_global_unlock(lock);
 	if (!found) {
 		tk_say("nothing is attached to %s", arg);

@@ -58,7 +58,7 @@ int make_transient(struct transient *t, const char *own,
 
 		if (tk_record_write(t->id, &rec) < 0) {
 			tk_say("cannot write the record %s/%llu: %s",
-			       TK_RECORD_DIR, (unsigned long long)t->id,
+			       TK_RECORDS_DIR, (unsigned long long)t->id,
 			       strerror(errno));
 			goto fail_dir;
 		}
