@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "bpf/config.h"
 #include "config.h"
 #include "loader.h"
 
@@ -64,14 +65,16 @@ fail:
 	return -1;
 }
 
-int cmd_attach(const char *arg)
+int cmd_attach(int argc, char **argv)
 {
+	const char *arg = argv[0];
 	char path[PATH_MAX], dir[PATH_MAX + 64];
 	struct tk_config cfg;
 	struct tk_bpf *bpf;
 	uint64_t id;
 	int fd, lock, rc = TK_EXIT_NOT_STARTED;
 
+	(void)argc;
 	load_config(&cfg);
 	if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
 		return TK_EXIT_NOT_STARTED;
@@ -116,12 +119,14 @@ out:
 	return rc;
 }
 
-int cmd_detach(const char *arg)
+int cmd_detach(int argc, char **argv)
 {
+	const char *arg = argv[0];
 	char path[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
 	uint64_t id = 0;
 	int lock, found = 0, err = ENOENT;
 
+	(void)argc;
 	if (realpath(arg, path) != NULL) {
 		/* Any other directory's inode number may equal the id of a
 		 * cgroup that someone else attached to. */

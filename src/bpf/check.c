@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "bpf/config.h"
 #include "config.h"
 #include "decide.h"
 #include "loader.h"
@@ -122,7 +123,7 @@ static int probe(const struct tk_config *cfg)
 	return bad == 0 ? 0 : 1;
 }
 
-int cmd_check(void)
+int cmd_check(int argc, char **argv)
 {
 	char mount[PATH_MAX], own[PATH_MAX];
 	struct tk_config cfg;
@@ -131,6 +132,8 @@ int cmd_check(void)
 	int status = 0;
 	pid_t child;
 
+	(void)argc;
+	(void)argv;
 	printf("tcpkeep " PACKAGE_VERSION " --bpf --check\n");
 	fflush(stdout);
 	load_config(&cfg);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The loader (tcpkeep.c): the eBPF object embedded in tcpkeep-bpf, filled
+/* The loader (loader.c): the eBPF object embedded in tcpkeep-bpf, filled
  * with one configuration, loaded, attached to one cgroup. */
 #ifndef TCPKEEP_BPF_LOADER_H
 #define TCPKEEP_BPF_LOADER_H

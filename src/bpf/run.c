@@ -25,6 +25,7 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "bpf/config.h"
 #include "config.h"
 #include "loader.h"
 #include "host/exit.h"
@@ -120,7 +121,7 @@ static int exec_command(char **argv)
 	return TK_EXIT_CANNOT_EXEC;
 }
 
-int cmd_run(char **argv)
+int cmd_run(int argc, char **argv)
 {
 	char mount[PATH_MAX], own[PATH_MAX];
 	struct tk_config cfg;
@@ -131,6 +132,14 @@ int cmd_run(char **argv)
 	bool have_memlock;
 	pid_t child;
 
+	if (argc > 0 && strcmp(argv[0], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc == 0) {
+		tk_say("no command given");
+		return TK_EXIT_NOT_STARTED;
+	}
 	load_config(&cfg);
 	if (!cfg.enabled)
 		return exec_command(argv);

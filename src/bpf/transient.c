@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "bpf/config.h"
 #include "config.h"
 #include "loader.h"
 
