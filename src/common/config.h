@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "rules.h"
+/* The parser's users quote rejected values back (tk_escape_value). */
+#include "text.h"
 
 #define TK_IDLE_DEFAULT_S   60
 #define TK_INTVL_DEFAULT_S  10
@@ -105,11 +107,6 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
  * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
  * untouched). */
 enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
-/* TEXT equals WORD, ASCII letters in either case: strcasecmp(3) without
- * the locale, and without binding a libc function at load (make bench,
- * start-up). */
-bool tk_word_is(const char *text, const char *word);
-
 int tk_parse_bool(const char *text, bool *out);
 /* What VAR (TCPKEEP_ENABLE or an alias) says of the master switch: a
  * boolean, and for KEEPALIVE (the HOWTO's library) also "skip" = off. */
@@ -133,11 +130,6 @@ int tk_parse_log(const char *text, enum tk_log_dest *out,
 /* True when TCPKEEP_DIRECTION, TCPKEEP_ONLY or TCPKEEP_SKIP narrows which
  * connections get options, so the decision waits for the peer. */
 bool tk_config_has_filters(const struct tk_config *cfg);
-
-/* Copies at most MAX bytes of SRC into DST for a message, control
- * characters, quotes and backslashes as \xNN, "..." appended when cut.
- * Always NUL-terminates (DSTLEN > 0).  Returns the length written. */
-size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max);
 
 /* What each kind of value accepts, worded for messages. */
 extern const char tk_accepts_bool[];

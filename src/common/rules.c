@@ -36,7 +36,7 @@
  */
 #include "autoconfig.h"
 #include "rules.h"
-#include "config.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
