@@ -2,7 +2,7 @@
 /* Every parsing rule of libtcpkeep(7), ENVIRONMENT, as tables, without
  * preloading. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * once with ~100 KB values and control characters, the bounds of the
  * per-descriptor table, and what a warning line can contain. */
 #include "autoconfig.h"
-#include "config.h"
-#include "fdstate.h"
+#include "common/config.h"
+#include "preload/fdstate.h"
 
 #include <limits.h>
 #include <stdio.h>

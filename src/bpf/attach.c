@@ -17,11 +17,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
 #include "bpf/config.h"
-#include "config.h"
-#include "loader.h"
+#include "bpf/config.h"
+#include "bpf/loader.h"
 
 /* ------------------------------------------------------------ attach */
 

@@ -3,7 +3,7 @@
  * them (see cgroup.h). */
 #include "autoconfig.h"
 
-#include "cgroup.h"
+#include "bpf/cgroup.h"
 #include "host/cgroup.h"
 
 #include <dirent.h>

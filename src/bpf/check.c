@@ -17,13 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
 #include "bpf/config.h"
-#include "config.h"
-#include "decide.h"
-#include "loader.h"
-#include "options.h"
+#include "bpf/config.h"
+#include "common/decide.h"
+#include "bpf/loader.h"
+#include "common/options.h"
 
 /* ------------------------------------------------------------ check */
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "bpf/config.h"
 
 /* transient.c */
 struct transient {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "bpf/cgroup.h"
+#include "common/text.h"
 #include "host/say.h"
 
 static void warn_value(void *ctx, const char *var, const char *value,

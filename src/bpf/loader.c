@@ -6,7 +6,7 @@
  * attached to a cgroup with bpf links. */
 #include "autoconfig.h"
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -18,10 +18,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "options.h"
-#include "rules.h"
-#include "tcpkeep.h"
-#include "tcpkeep.skel.h"
+#include "common/options.h"
+#include "common/rules.h"
+#include "bpf/tcpkeep.h"
+#include "bpf/tcpkeep.skel.h"
 
 struct tk_bpf {
 	struct tcpkeep_bpf *skel;

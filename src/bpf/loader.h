@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "bpf/config.h"
 #include "host/exit.h"
 #include "host/say.h"
 

@@ -23,11 +23,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
 #include "bpf/config.h"
-#include "config.h"
-#include "loader.h"
+#include "bpf/config.h"
+#include "bpf/loader.h"
 #include "host/exit.h"
 
 /* ------------------------------------------------------------ run */

@@ -12,11 +12,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
 #include "bpf/config.h"
-#include "config.h"
-#include "loader.h"
+#include "bpf/config.h"
+#include "bpf/loader.h"
 
 /* Makes OWN/PREFIX<pid> and locks it, after removing what killed runs
  * left.  Holds the global lock meanwhile, so a concurrent start never

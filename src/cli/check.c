@@ -4,9 +4,9 @@
  * configuration.  Exit 0 when everything matches, 1 when not. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,8 +28,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "rules.h"
-#include "helper.h"
+#include "common/rules.h"
+#include "cli/helper.h"
 
 /* One value per row of options.h. */
 struct sockvals {

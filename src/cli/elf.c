@@ -14,7 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 /* What the ELF headers say.  Only what the warnings need. */
 struct elf_facts {

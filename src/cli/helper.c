@@ -45,7 +45,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 
 static int usage_error(void)

@@ -8,10 +8,10 @@
  * kernel's default (of its network namespace) stays unless --force. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
-#include "helper.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
+#include "cli/helper.h"
 #include "host/exit.h"
 #include "host/running.h"
 

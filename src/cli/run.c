@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 /* Finds NAME the way execvp(3) does: a name with a slash is taken as it
  * is, otherwise each PATH entry is tried (an empty entry is the current

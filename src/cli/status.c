@@ -9,9 +9,9 @@
  * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
-#include "config.h"
+#include "common/config.h"
 #include "host/records.h"
-#include "helper.h"
+#include "cli/helper.h"
 #include "host/cgroup.h"
 #include "host/exit.h"
 #include "host/running.h"

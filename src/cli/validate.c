@@ -8,15 +8,16 @@
  * set, and the spelling the user typed, for the message. */
 #include "autoconfig.h"
 
-#include "config.h"
+#include "common/config.h"
+#include "common/text.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
-#include "helper.h"
+#include "common/rules.h"
+#include "cli/helper.h"
 
 /* A value for messages: escaped and cut, so one line stays one line. */
 const char *shown(const char *value, char *buf, size_t len)

@@ -5,8 +5,8 @@
  * its constructor, or from the first hook when another library's
  * constructor opens a socket before ours ran. */
 #include "autoconfig.h"
-#include "config.h"
-#include "text.h"
+#include "common/config.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules.h"
+#include "common/rules.h"
 /* The parser's users quote rejected values back (tk_escape_value). */
-#include "text.h"
+#include "common/text.h"
 
 #define TK_IDLE_DEFAULT_S   60
 #define TK_INTVL_DEFAULT_S  10

@@ -3,7 +3,7 @@
  * the parser's rules are compiled into (rules.c parses them), and the
  * search tk_rules_match() runs on the hot path of every connection. */
 #include "autoconfig.h"
-#include "rules.h"
+#include "common/rules.h"
 
 #include <netinet/in.h>
 #include <stddef.h>

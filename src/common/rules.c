@@ -35,8 +35,8 @@
  *     all is refused.
  */
 #include "autoconfig.h"
-#include "rules.h"
-#include "text.h"
+#include "common/rules.h"
+#include "common/text.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* See text.h. */
 #include "autoconfig.h"
-#include "text.h"
+#include "common/text.h"
 
 #include <string.h>
 

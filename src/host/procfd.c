@@ -6,7 +6,7 @@
  * mapped, its cgroup. */
 #include "autoconfig.h"
 
-#include "running.h"
+#include "host/running.h"
 
 #include <ctype.h>
 #include <dirent.h>
