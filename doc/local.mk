@@ -2,7 +2,7 @@
 # doc: included by Makefile.am (one non-recursive make).
 
 dist_man_MANS = doc/libtcpkeep.7
-EXTRA_DIST += doc/measurements.md doc/local.mk
+EXTRA_DIST += doc/measurements.md doc/design.md doc/local.mk
 
 # The man pages are linted in make check (skipped without mandoc).
 TESTS += tests/manpages.tap

@@ -179,8 +179,8 @@ TESTS += tests/install.tap
 EXTRA_DIST += tests/install.tap
 
 ## ---------------------------------------------------------------- wire
-# Proof on the wire (issue 5): real packets between network namespaces,
-# unmodified endpoints (python3 tests/wire-peer.py) with and without the
+# Proof on the wire (doc/design.md): real packets between network
+# namespaces, unmodified endpoints (python3 tests/wire-peer.py) with and without the
 # preload.  Need root, iproute2, nftables, python3; exit 77 (skip) without.
 # `make check-wire` runs only these and prints the measured times.
 WIRE_TESTS = \
@@ -242,7 +242,7 @@ EXTRA_DIST += $(STATUS_TESTS) tests/diag-forge.py tests/diag-holder.py \
 	tests/diag-class.py
 
 ## ---------------------------------------------------------------- hardening
-# Stress and fault tests (issue 7).  The C programs run preloaded through
+# Stress and fault tests: programs that are hard on a preload library.  The C programs run preloaded through
 # their .tap scripts, which print the programs' TAP.
 check_PROGRAMS += tests/stress
 tests_stress_SOURCES = tests/stress.c tests/tap.h
@@ -254,7 +254,7 @@ tests_unit_hostile_SOURCES = tests/unit-hostile.c tests/tap.h
 tests_unit_hostile_LDADD = src/libtkcommon.la
 TESTS += tests/unit-hostile
 # Descriptors reused behind a socket's back, force mode's checks, TCP
-# Fast Open, connections handed over at start (issues 12 and 16).
+# Fast Open, connections handed over at start.
 check_PROGRAMS += tests/reach
 tests_reach_SOURCES = tests/reach.c tests/judge.h tests/sockopt.h
 # The library with a 64-entry descriptor table: numbers beyond the table

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hostile input at the unit level (issue 7), no preload: every variable at
+/* Hostile input at the unit level, no preload: every variable at
  * once with ~100 KB values and control characters, the bounds of the
  * per-descriptor table, and what a warning line can contain. */
 #include "autoconfig.h"

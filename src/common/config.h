@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Configuration: every variable of libtcpkeep(7), ENVIRONMENT, parsed once
- * into an immutable struct.  Shared by the preload module, the wrapper's
- * helper and the unit tests, so all of them apply one set of rules. */
+ * into an immutable struct.  Shared by the preload library, the wrapper's
+ * helper, tcpkeep-bpf, the unit tests and the fuzzers, so all of them
+ * apply one set of rules (doc/design.md). */
 #ifndef TCPKEEP_CONFIG_H
 #define TCPKEEP_CONFIG_H
 
@@ -103,7 +104,8 @@ void tk_config_defaults(struct tk_config *cfg);
 unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
 
-/* Individual parsers, exposed for the wrapper's helper and the unit tests.
+/* Individual parsers, exposed for the wrapper's helper, the unit tests and
+ * the fuzzers.
  * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
  * untouched). */
 enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
