@@ -20,7 +20,7 @@
 #include "bpf/cgroup.h"
 #include "bpf/commands.h"
 #include "bpf/config.h"
-#include "bpf/config.h"
+#include "common/config.h"
 #include "bpf/loader.h"
 
 /* ------------------------------------------------------------ attach */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf/config.h"
+#include "common/config.h"
 
 /* transient.c */
 struct transient {

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "bpf/config.h"
+#include "common/config.h"
 #include "host/exit.h"
 #include "host/say.h"
 

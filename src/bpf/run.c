@@ -26,7 +26,7 @@
 #include "bpf/cgroup.h"
 #include "bpf/commands.h"
 #include "bpf/config.h"
-#include "bpf/config.h"
+#include "common/config.h"
 #include "bpf/loader.h"
 #include "host/exit.h"
 

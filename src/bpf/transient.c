@@ -15,7 +15,7 @@
 #include "bpf/cgroup.h"
 #include "bpf/commands.h"
 #include "bpf/config.h"
-#include "bpf/config.h"
+#include "common/config.h"
 #include "bpf/loader.h"
 
 /* Makes OWN/PREFIX<pid> and locks it, after removing what killed runs
