@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Hardening checks (issue 7), run by .ci/run after the main test suite:
+# Hardening checks, run by .ci/run after the main test suite:
 #
 #   asan      make check against an ASan+UBSan build (libasan first in
 #             LD_PRELOAD through TCPKEEP_TEST_PRELOAD_FIRST)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Hostile input at the unit level (issue 7), no preload: every variable at
+/* Hostile input at the unit level, no preload: every variable at
  * once with ~100 KB values and control characters, the bounds of the
  * per-descriptor table, and what a warning line can contain. */
 #include "autoconfig.h"
-#include "config.h"
-#include "fdstate.h"
+#include "common/config.h"
+#include "preload/fdstate.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -17,12 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
-#include "config.h"
-#include "decide.h"
-#include "loader.h"
-#include "options.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
+#include "bpf/config.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "bpf/loader.h"
+#include "common/options.h"
 
 /* ------------------------------------------------------------ check */
 
@@ -138,7 +139,7 @@ static int probe(const struct tk_config *cfg)
 	return bad == 0 ? 0 : 1;
 }
 
-int cmd_check(void)
+int cmd_check(int argc, char **argv)
 {
 	char mount[PATH_MAX], own[PATH_MAX];
 	struct tk_config cfg;
@@ -147,26 +148,28 @@ int cmd_check(void)
 	int status = 0;
 	pid_t child;
 
+	(void)argc;
+	(void)argv;
 	printf("tcpkeep " PACKAGE_VERSION " --bpf --check\n");
 	fflush(stdout);
 	load_config(&cfg);
 	if (find_cgroup_v2(mount, sizeof mount, own, sizeof own) < 0)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (!cfg.enabled) {
 		printf("ebpf      not attached: TCPKEEP_ENABLE is off\n");
 		return probe(&cfg);
 	}
 	bpf = tk_bpf_load(&cfg);
 	if (bpf == NULL)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (make_transient(&t, own, TK_CG_CHECK, NULL) < 0) {
 		tk_bpf_close(bpf);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (tk_bpf_attach(bpf, t.dir_fd, t.path) < 0) {
 		tk_bpf_close(bpf);
 		drop_transient(&t, false);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	printf("ebpf      attached to the cgroup %s\n", t.path);
 	fflush(stdout);

@@ -11,8 +11,9 @@
  * knows nothing of the helper. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "running.h"
+#include "common/config.h"
+#include "cli/helper.h"
+#include "host/running.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -153,10 +154,10 @@ int tk_cgroup_main(int argc, char **argv)
 
 	if (argc != 2 || strcmp(argv[0], "--") != 0) {
 		fprintf(stderr, "tcpkeep: the cgroup mode needs one cgroup directory\n");
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (tk_config_load(&cfg, tk_env_lookup, NULL, tk_pid_warn, NULL) > 0)
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	/* tcpkeep-bpf attached nothing and said so. */
 	if (!cfg.enabled)
 		return 0;

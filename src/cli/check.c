@@ -4,9 +4,9 @@
  * configuration.  Exit 0 when everything matches, 1 when not. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,8 +28,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "rules.h"
-#include "helper.h"
+#include "common/rules.h"
+#include "cli/helper.h"
 
 /* One value per row of options.h. */
 struct sockvals {
@@ -235,7 +235,7 @@ int check(const char *library)
 
 	if (kernel_defaults(&defaults) < 0) {
 		fprintf(stderr, "%s: --check: cannot read the kernel's defaults: %s\n",
-			me, strerror(errno));
+			tk_me, strerror(errno));
 		return 1;
 	}
 
@@ -247,25 +247,25 @@ int check(const char *library)
 	    listen(lfd, 1) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) {
 		fprintf(stderr, "%s: --check: cannot listen on 127.0.0.1: %s\n",
-			me, strerror(errno));
+			tk_me, strerror(errno));
 		goto out;
 	}
 	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof addr) < 0) {
 		fprintf(stderr, "%s: --check: cannot connect to 127.0.0.1:%u: %s\n",
-			me, ntohs(addr.sin_port), strerror(errno));
+			tk_me, ntohs(addr.sin_port), strerror(errno));
 		goto out;
 	}
 	len = sizeof peer;
 	afd = accept(lfd, (struct sockaddr *)&peer, &len);
 	if (afd < 0) {
-		fprintf(stderr, "%s: --check: accept failed: %s\n", me,
+		fprintf(stderr, "%s: --check: accept failed: %s\n", tk_me,
 			strerror(errno));
 		goto out;
 	}
 	if (read_values(cfd, &got_out) < 0 || read_values(afd, &got_in) < 0 ||
 	    read_values(lfd, &got_listen) < 0) {
-		fprintf(stderr, "%s: --check: getsockopt failed: %s\n", me,
+		fprintf(stderr, "%s: --check: getsockopt failed: %s\n", tk_me,
 			strerror(errno));
 		goto out;
 	}

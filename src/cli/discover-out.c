@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "behind.h"
-#include "discover.h"
+#include "common/behind.h"
+#include "cli/discover.h"
 
 static int progress_shown = -1;	/* -1: not known yet whether stderr is a tty */
 

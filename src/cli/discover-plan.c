@@ -36,7 +36,7 @@
  * left.  The whole run: at most max + 60 s. */
 #include "autoconfig.h"
 
-#include "discover.h"
+#include "cli/discover.h"
 
 unsigned tk_discover_round1(unsigned max_s, unsigned *idle, unsigned cap)
 {

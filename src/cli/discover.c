@@ -35,9 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "discover.h"
-#include "helper.h"
+#include "common/config.h"
+#include "cli/discover.h"
+#include "cli/helper.h"
 
 enum conn_state { C_CONNECTING, C_IDLE, C_PROBED, C_DONE };
 
@@ -79,12 +79,12 @@ static int bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", me);
+	fprintf(stderr, "%s: ", tk_me);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return TK_EXIT_NOT_STARTED;
 }
 
 /* HOST:PORT or [HOST]:PORT (an IPv6 address needs the brackets). */
@@ -525,7 +525,7 @@ int tk_discover_main(int argc, char **argv)
 	if (rc == EAI_SERVICE)
 		return bad_usage("bad value '%s' for --discover: unknown port", target);
 	if (rc != 0) {
-		fprintf(stderr, "%s: cannot resolve %s: %s\n", me, host,
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", tk_me, host,
 			gai_strerror(rc));
 		return 2;
 	}
@@ -538,7 +538,7 @@ int tk_discover_main(int argc, char **argv)
 	if (rc < 0) {
 		if (stop_signal)
 			return 128 + stop_signal;
-		fprintf(stderr, "%s: cannot reach %s (%s)\n", me, target, why);
+		fprintf(stderr, "%s: cannot reach %s (%s)\n", tk_me, target, why);
 		return 2;
 	}
 	/* Probes of a long path wait longer for their answer. */
@@ -570,7 +570,7 @@ int tk_discover_main(int argc, char **argv)
 	if (stop_signal) {
 		tk_discover_progress_end();
 		fprintf(stderr, "%s: interrupted after %.0f s; every connection closed\n",
-			me, d.run.elapsed);
+			tk_me, d.run.elapsed);
 		return 128 + stop_signal;
 	}
 	tk_discover_report(&d.run, json);

@@ -52,17 +52,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "helper.h"
-#include "running.h"
-#include "discover.h"
+#include "cli/helper.h"
+#include "cli/discover.h"
 
-const char me[] = "tcpkeep";
 
 static int usage_error(void)
 {
 	fprintf(stderr, "%s: tcpkeep-helper is run by the tcpkeep wrapper, not directly\n",
-		me);
-	return EXIT_USAGE;
+		tk_me);
+	return TK_EXIT_NOT_STARTED;
 }
 
 int main(int argc, char **argv)
@@ -77,19 +75,19 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	if (strcmp(mode, "validate") == 0)
 		return validate_checks(argc - 2, argv + 2, false) < 0 ?
-			EXIT_USAGE : 0;
+			TK_EXIT_NOT_STARTED : 0;
 	if (strcmp(mode, "need-value") == 0) {
 		if (argc != 4)
 			return usage_error();
-		fprintf(stderr, "%s: option %s needs a value: %s\n", me, argv[3],
+		fprintf(stderr, "%s: option %s needs a value: %s\n", tk_me, argv[3],
 			accepted_for(argv[2]));
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (strcmp(mode, "pid") == 0 || strcmp(mode, "cgroup") == 0) {
 		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			;
 		if (validate_checks(i - 2, argv + 2, false) < 0)
-			return EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		return mode[0] == 'p' ? tk_pid_main(argc - i, argv + i) :
 			tk_cgroup_main(argc - i, argv + i);
 	}
@@ -113,7 +111,7 @@ int main(int argc, char **argv)
 	/* What print-env prints is judged whole: the values from the
 	 * environment too, which the other modes leave to the library. */
 	if (validate_checks(i - 4, argv + 4, strcmp(mode, "print-env") == 0) < 0)
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 
 	if (strcmp(mode, "run") == 0) {
 		if (i + 1 >= argc)

@@ -8,8 +8,8 @@
  * count above zero, as the collector expects of series that come and go. */
 #include "autoconfig.h"
 
-#include "metrics.h"
-#include "running.h"
+#include "cli/metrics.h"
+#include "host/running.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,10 +8,12 @@
  * kernel's default (of its network namespace) stays unless --force. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
-#include "running.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
+#include "cli/helper.h"
+#include "host/exit.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -413,7 +415,7 @@ int tk_pid_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[0], "--") != 0) {
 		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	pids = calloc((size_t)argc, sizeof *pids);
 	if (pids == NULL)
@@ -423,11 +425,11 @@ int tk_pid_main(int argc, char **argv)
 			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
 				argv[i]);
 			free(pids);
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		}
 	if (tk_config_load(&cfg, tk_env_lookup, NULL, tk_pid_warn, NULL) > 0) {
 		free(pids);
-		return TK_EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
 	failed = tk_pid_configure(&cfg, pids, (size_t)argc - 1, 0, &c);
 	if (c.changed > 0)

@@ -9,10 +9,13 @@
  * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "metrics.h"
-#include "records.h"
-#include "running.h"
+#include "common/config.h"
+#include "host/records.h"
+#include "cli/helper.h"
+#include "host/cgroup.h"
+#include "host/exit.h"
+#include "host/running.h"
+#include "cli/metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,7 +67,7 @@ static int usage(const char *what, const char *value)
 			"a duration (300, 300s, 5m, 1h, 500ms)");
 	else
 		fprintf(stderr, "tcpkeep: --status: %s\n", what);
-	return TK_EXIT_USAGE;
+	return TK_EXIT_NOT_STARTED;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -88,7 +91,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--max-idle") == 0 || strcmp(a, "--pid") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "tcpkeep: option %s needs a value\n", a);
-				return TK_EXIT_USAGE;
+				return TK_EXIT_NOT_STARTED;
 			}
 			if (a[2] == 'm') {
 				if (tk_parse_duration_ms(argv[i + 1], TK_UNIT_S,
@@ -101,7 +104,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else {
 			fprintf(stderr, "tcpkeep: --status: unknown argument '%s'\n", a);
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		}
 	}
 	if (o->cgroup != NULL) {
@@ -111,7 +114,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		free(o->pids);
 		if (tk_cgroup_pids(o->cgroup, &o->pids, &o->npids,
 				   &o->notseen) < 0)
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 	}
 	if (o->prometheus && (o->json || o->at_risk_only))
 		return usage(o->json ? "--prometheus and --json cannot be used together" :

@@ -5,7 +5,8 @@
  * its constructor, or from the first hook when another library's
  * constructor opens a socket before ours ran. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,22 +77,6 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->cnt = TK_CNT_DEFAULT;
 	cfg->direction = TK_DIR_BOTH;
 	cfg->log = TK_LOG_STDERR;
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-bool tk_word_is(const char *text, const char *word)
-{
-	size_t i = 0;
-
-	while (word[i] != '\0' &&
-	       ascii_lower((unsigned char)text[i]) ==
-	       ascii_lower((unsigned char)word[i]))
-		i++;
-	return word[i] == '\0' && text[i] == '\0';
 }
 
 /* Exact equality, for the same reason as tk_word_is. */
@@ -569,39 +554,6 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 bool tk_config_has_filters(const struct tk_config *cfg)
 {
 	return cfg->have_only || cfg->have_skip || cfg->direction != TK_DIR_BOTH;
-}
-
-size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t used = 0, taken = 0;
-
-	if (dstlen == 0)
-		return 0;
-	for (; taken < max && src[taken] != '\0'; taken++) {
-		unsigned char c = (unsigned char)src[taken];
-		char esc[4];
-		size_t n = 0;
-
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-			esc[n++] = '\\';
-			esc[n++] = 'x';
-			esc[n++] = hex[c >> 4];
-			esc[n++] = hex[c & 15];
-		} else {
-			esc[n++] = (char)c;
-		}
-		if (used + n + 4 > dstlen)
-			break;
-		memcpy(dst + used, esc, n);
-		used += n;
-	}
-	if (src[taken] != '\0' && used + 4 <= dstlen) {
-		memcpy(dst + used, "...", 3);
-		used += 3;
-	}
-	dst[used] = '\0';
-	return used;
 }
 
 bool tk_secure_execution(void)

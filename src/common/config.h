@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Configuration: every variable of libtcpkeep(7), ENVIRONMENT, parsed once
- * into an immutable struct.  Shared by the preload module, the wrapper's
- * helper and the unit tests, so all of them apply one set of rules. */
+ * into an immutable struct.  Shared by the preload library, the wrapper's
+ * helper, tcpkeep-bpf, the unit tests and the fuzzers, so all of them
+ * apply one set of rules (doc/design.md). */
 #ifndef TCPKEEP_CONFIG_H
 #define TCPKEEP_CONFIG_H
 
@@ -9,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules.h"
+#include "common/rules.h"
+/* The parser's users quote rejected values back (tk_escape_value). */
+#include "common/text.h"
 
 #define TK_IDLE_DEFAULT_S   60
 #define TK_INTVL_DEFAULT_S  10
@@ -114,15 +117,11 @@ void tk_config_defaults(struct tk_config *cfg);
 unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
 
-/* Individual parsers, exposed for the wrapper's helper and the unit tests.
+/* Individual parsers, exposed for the wrapper's helper, the unit tests and
+ * the fuzzers.
  * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
  * untouched). */
 enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
-/* TEXT equals WORD, ASCII letters in either case: strcasecmp(3) without
- * the locale, and without binding a libc function at load (make bench,
- * start-up). */
-bool tk_word_is(const char *text, const char *word);
-
 int tk_parse_bool(const char *text, bool *out);
 /* What VAR (TCPKEEP_ENABLE or an alias) says of the master switch: a
  * boolean, and for KEEPALIVE (the HOWTO's library) also "skip" = off. */
@@ -149,11 +148,6 @@ int tk_parse_log(const char *text, enum tk_log_dest *out,
 /* True when TCPKEEP_DIRECTION, TCPKEEP_ONLY or TCPKEEP_SKIP narrows which
  * connections get options, so the decision waits for the peer. */
 bool tk_config_has_filters(const struct tk_config *cfg);
-
-/* Copies at most MAX bytes of SRC into DST for a message, control
- * characters, quotes and backslashes as \xNN, "..." appended when cut.
- * Always NUL-terminates (DSTLEN > 0).  Returns the length written. */
-size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max);
 
 /* What each kind of value accepts, worded for messages. */
 extern const char tk_accepts_bool[];

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "options.h"
+#include "common/options.h"
 
 static void put(struct tk_effective *eff, enum tk_opt o, int value)
 {

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /* macOS names the idle time TCP_KEEPALIVE; configure tells which. */
 #if HAVE_DECL_TCP_KEEPIDLE

@@ -6,11 +6,10 @@
  * attached to a cgroup with bpf links. */
 #include "autoconfig.h"
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #include <endian.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "options.h"
-#include "rules.h"
-#include "tcpkeep.h"
-#include "tcpkeep.skel.h"
+#include "common/options.h"
+#include "common/rules.h"
+#include "bpf/tcpkeep.h"
+#include "bpf/tcpkeep.skel.h"
 
 struct tk_bpf {
 	struct tcpkeep_bpf *skel;
 	struct bpf_link *sockops;
 	struct bpf_link *sockopt;
 };
-
-void tk_say(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tcpkeep: %s\n", line);
-}
 
 /* ------------------------------------------------------------ rules */
 

@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define TK_EXIT_USAGE 125
-
 /* ------------------------------------------------------------ sockdiag.c */
 
 /* One TCP socket as sock_diag reports it. */
@@ -121,10 +119,8 @@ const char *tk_proc_why(int err);
 const char *tk_netns_why(int err);
 const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
 
-/* Per-process facts status needs. */
+/* Per-process facts status needs (its cgroup: host/cgroup.h). */
 bool tk_proc_has_library(pid_t pid);	/* libtcpkeep.so mapped */
-/* The process's cgroup v2 directory (absolute path), or -1. */
-int tk_proc_cgroup(pid_t pid, char *buf, size_t len);
 
 /* Parses a process ID: decimal, 1 .. INT_MAX.  0 or -1. */
 int tk_parse_pid(const char *text, pid_t *out);
@@ -164,42 +160,5 @@ int tk_dup_diag(int fd, uint32_t inode, uint64_t holder_netns,
  * with another cgroup v1 net_cls class or net_prio index than it has:
  * a controller mounted as v1 and PID in another of its cgroups than we. */
 bool tk_class_differs(pid_t pid);
-
-/* ------------------------------------------------------------ modes */
-
-/* argv[0] is "--", then the PIDs; the CHECKS are already validated. */
-int tk_pid_main(int argc, char **argv);
-
-/* pid.c, shared with cgroupfix.c: the configured options on the sockets
- * of the processes PIDS (none: nothing done), a line per socket. */
-struct tk_config;
-struct tk_pid_counts {
-	size_t changed;		/* an option set */
-	size_t left;		/* a filter, its state, the program's values */
-	size_t failed;		/* could not be changed */
-	size_t procs_failed;	/* could not be read or reached */
-};
-/* The PIDS are the members of a cgroup read a moment ago: one that has
- * ended since is no failure, one without sockets says nothing. */
-#define TK_PID_MEMBERS 1u
-/* 1 when a socket could not be changed or a process read, else 0. */
-int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
-		     size_t npids, unsigned flags, struct tk_pid_counts *c);
-void tk_pid_summary(const struct tk_pid_counts *c);
-/* The warning of tk_config_load. */
-void tk_pid_warn(void *ctx, const char *var, const char *value,
-		 const char *accepted);
-
-/* cgroupfix.c: the processes of the cgroup v2 directory PATH and of every
- * cgroup below it (their cgroup.procs), into a malloc'd array; NOTSEEN
- * counts the members listed as 0 (in a PID namespace not ours).  0, or -1
- * after one line on stderr. */
-int tk_cgroup_pids(const char *path, pid_t **pids, size_t *n,
-		   size_t *notseen);
-/* The helper's cgroup mode: argv[0] is "--", argv[1] the cgroup; the
- * CHECKS are already validated. */
-int tk_cgroup_main(int argc, char **argv);
-/* The arguments after "status". */
-int tk_status_main(int argc, char **argv);
 
 #endif
