@@ -37,7 +37,7 @@
 #endif
 
 /* The most names one walk looks up. */
-#define NAMES_MAX 32
+#define NAMES_MAX 48
 
 /* The parts of one object's dynamic section a lookup reads. */
 struct object {
