@@ -353,7 +353,7 @@ for step in $steps; do
 	musl)
 		musl_tests="tests/unit-config tests/unit-rules tests/unit-hostile \
 tests/exports.tap tests/sockets.tap tests/errno.tap tests/fault.tap \
-tests/hostile.tap tests/stress.tap tests/setuid.test"
+tests/hostile.tap tests/stress.tap tests/setuid.test tests/next.tap"
 		musl_tests_count=$(echo "$musl_tests" | wc -w | tr -d ' ')
 		step_musl ;;
 	lint) step_lint ;;

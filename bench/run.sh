@@ -706,7 +706,7 @@ for su_v in $su_variants; do
 	su_r=$(su_rss "$su_v" hwm)
 	su_d=$(su_rss "$su_v" dirty)
 	printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' "$su_label" "$su_tk" "$su_added" "$su_over" \
-		"$(if [ "$su_v" = empty ]; then echo -; else echo "<= 10000 $(verdict "$su_added" 10000)"; fi)" \
+		"$(if [ "$su_v" = empty ]; then echo -; else echo "<= 13800 $(verdict "$su_added" 13800)"; fi)" \
 		"$su_r" "$(kb_added "$su_r" "$su_base_rss")" \
 		"$su_d" "$(kb_added "$su_d" "$su_base_dirty")"
 done

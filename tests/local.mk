@@ -122,6 +122,24 @@ tests_abi_peer32t_LDFLAGS = -m32
 TESTS += tests/abi.tap
 EXTRA_DIST += tests/abi.tap
 
+# The binder's walk of the loaded objects against dlsym(RTLD_NEXT), name
+# by name, in a preloaded object as the library is (tests/next-probe.c),
+# alone and with a second preload library behind it; the i386 one where
+# that library is built.
+check_LTLIBRARIES += tests/libnext-probe.la
+tests_libnext_probe_la_SOURCES = tests/next-probe.c src/preload/next.c
+tests_libnext_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_libnext_probe_la_LIBADD = -ldl
+if BUILD_I386
+check_LTLIBRARIES += tests/i386/libnext-probe.la
+endif
+tests_i386_libnext_probe_la_SOURCES = $(tests_libnext_probe_la_SOURCES)
+tests_i386_libnext_probe_la_CFLAGS = $(AM_CFLAGS) -m32
+tests_i386_libnext_probe_la_LDFLAGS = -m32 $(tests_libnext_probe_la_LDFLAGS)
+tests_i386_libnext_probe_la_LIBADD = -ldl
+TESTS += tests/next.tap
+EXTRA_DIST += tests/next.tap
+
 # The glibc floor: the symbol versions each built library needs.
 TESTS += tests/glibc-floor.tap
 EXTRA_DIST += tests/glibc-floor.tap

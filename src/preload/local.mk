@@ -7,6 +7,7 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/export.h \
 	src/preload/library.c src/preload/manage.h \
 	src/preload/real.c src/preload/real.h src/preload/glibc-floor.h \
+	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
 	src/preload/apply.c src/preload/apply.h \
 	src/preload/log.c src/preload/log.h
@@ -26,7 +27,7 @@ EXTRA_DIST += \
 	src/preload/force.c \
 	src/preload/handover.c
 src_libtcpkeep_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
-	$(MODULE_LDFLAGS) $(GLIBC_FLOOR_LDFLAGS)
+	$(MODULE_LDFLAGS)
 
 # The i386 library of an x86-64 host (libtcpkeep(7), "Both ABIs"), when
 # configure finds $(CC) -m32 links: the same sources compiled -m32 (the
