@@ -14,6 +14,7 @@
 /* main.c: the TCPKEEP_* environment through the common parser, bad
  * values warned about on stderr. */
 void load_config(struct tk_config *cfg);
+void load_config_for(struct tk_config *cfg, const char *program);
 
 /* The raw rule lists, for the record, as the parser read them. */
 const char *raw_rules(const char *var);

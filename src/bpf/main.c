@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "config.h"
 #include "loader.h"
+#include "conftool.h"
 
 /* ------------------------------------------------------------ config */
 
@@ -33,9 +34,19 @@ static void warn_value(void *ctx, const char *var, const char *value,
 	tk_say("ignoring %s='%s': expected %s", var, buf, accepted);
 }
 
+/* The file's [defaults], [program PROGRAM] above them when the command
+ * is known (run, check: this process), and the environment on top. */
 void load_config(struct tk_config *cfg)
 {
-	tk_config_load(cfg, tk_env_lookup, NULL, warn_value, NULL);
+	load_config_for(cfg, "");
+}
+
+void load_config_for(struct tk_config *cfg, const char *program)
+{
+	unsigned file_problems;
+
+	(void)tk_tool_config(cfg, program, warn_value, NULL, "tcpkeep",
+			     &file_problems);
 }
 
 /* The raw rule lists, for the record, as the parser read them. */

@@ -25,6 +25,7 @@
 
 #include "cgroup.h"
 #include "commands.h"
+#include "conftool.h"
 #include "config.h"
 #include "loader.h"
 
@@ -133,7 +134,13 @@ int cmd_run(char **argv)
 	bool have_memlock;
 	pid_t child;
 
-	load_config(&cfg);
+	{
+		/* The command's [program] sections: what it will exec. */
+		char program[PATH_MAX];
+
+		load_config_for(&cfg, tk_tool_program(argv[0], program,
+						      sizeof program));
+	}
 	if (!cfg.enabled)
 		return exec_command(argv);
 	/* libbpf raises RLIMIT_MEMLOCK on kernels that charge BPF memory to

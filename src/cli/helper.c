@@ -7,6 +7,7 @@
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper need-value VAR OPTION
  *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
+ *   tcpkeep-helper explain   PROGRAM [VAR:OPTION]...
  *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
  *
  * Every mode first validates the variables named by VAR:OPTION (already
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
+	if (strcmp(mode, "explain") == 0)
+		return explain_main(argc - 2, argv + 2);
 	if (strcmp(mode, "check-needs") == 0) {
 		if (argc != 3)
 			return usage_error();

@@ -58,4 +58,7 @@ int check_needs(const char *library);
 unsigned glibc_versions_missing(const char *library, const char *have,
 				char *out, size_t len);
 
+/* explain.c: tcpkeep --explain. */
+int explain_main(int argc, char **argv);
+
 #endif

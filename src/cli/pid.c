@@ -12,6 +12,7 @@
 #include "decide.h"
 #include "options.h"
 #include "running.h"
+#include "conftool.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -259,9 +260,16 @@ int tk_pid_main(int argc, char **argv)
 			free(pids);
 			return TK_EXIT_USAGE;
 		}
-	if (tk_config_load(&cfg, tk_env_lookup, NULL, warn, NULL) > 0) {
-		free(pids);
-		return TK_EXIT_USAGE;
+	{
+		unsigned file_problems;
+
+		/* The environment's bad values stop it (they are the
+		 * caller's); the file's are reported, the rest applies. */
+		if (tk_tool_config(&cfg, "", warn, NULL, "tcpkeep",
+				   &file_problems) > 0) {
+			free(pids);
+			return TK_EXIT_USAGE;
+		}
 	}
 	if (tk_scan_run(&s, pids, (size_t)argc - 1) < 0) {
 		perror("tcpkeep: --pid");
@@ -284,6 +292,16 @@ int tk_pid_main(int argc, char **argv)
 				tk_proc_why(p->err));
 			failed = 1;
 			continue;
+		}
+		{
+			/* Its own [program] sections: the file's for what
+			 * /proc/PID/exe names (quiet: said above). */
+			char exe[4096];
+			unsigned file_problems;
+
+			(void)tk_tool_config(&cfg, tk_conf_exe(p->pid, exe,
+								 sizeof exe),
+					     NULL, NULL, NULL, &file_problems);
 		}
 		if (p->count > 0 && (n == NULL || !n->dumped)) {
 			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",

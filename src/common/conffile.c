@@ -408,13 +408,24 @@ static void layer_warn(void *ctx, const char *var, const char *value,
 			value, accepted);
 }
 
+static void put(char *buf, size_t len, size_t *at, const char *s);
+static void put_uint(char *buf, size_t len, size_t *at, unsigned v);
+
+/* The note of a file layer names "FILE:LINE" as the variable. */
 static void layer_note(void *ctx, const char *setting, const char *var,
 		       const char *value)
 {
 	struct layer_ctx *lc = ctx;
+	int n = layer_find(lc->layer, var);
+	char where[4200];
+	size_t at = 0;
 
-	if (lc->note != NULL)
-		lc->note(lc->c, setting, var, value);
+	if (lc->note == NULL || n < 0)
+		return;
+	put(where, sizeof where, &at, lc->c->path);
+	put(where, sizeof where, &at, ":");
+	put_uint(where, sizeof where, &at, lc->layer->line[n]);
+	lc->note(lc->c, setting, where, value);
 }
 
 void tk_conf_apply(struct tk_conf *c, struct tk_config *cfg, tk_note_fn note)
