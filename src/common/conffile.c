@@ -74,8 +74,16 @@ static int name_index(const char *name)
  * is no key: the file cannot name another file. */
 static int key_index(const char *key)
 {
+	char first = key[0] >= 'a' && key[0] <= 'z' ?
+		(char)(key[0] - 'a' + 'A') : key[0];
+
 	for (int n = 0; tk_config_names[n] != NULL; n++)
-		if (key_names(key, tk_config_names[n]))
+		/* The first letter after the prefix rules most names out at
+		 * start-up's cost of one comparison. */
+		if (tk_config_names[n][0] == 'T' &&
+		    tk_config_names[n][PREFIX_LEN - 1] == '_' &&
+		    tk_config_names[n][PREFIX_LEN] == first &&
+		    key_names(key, tk_config_names[n]))
 			return same(tk_config_names[n], "TCPKEEP_CONFIG") ? -1 : n;
 	for (size_t a = 0; a < sizeof key_aliases / sizeof key_aliases[0]; a++)
 		if (same(key, key_aliases[a][0]))
@@ -383,9 +391,12 @@ static const char *layer_lookup(void *ctx, const char *name, bool secure)
 	if (lc->c->secure && (same(name, "TCPKEEP_DEBUG") ||
 			      same(name, "TCPKEEP_LOG")))
 		return NULL;
-	for (unsigned i = 0; i < l->count; i++)
-		if (same(tk_config_names[l->found[i]], name))
+	for (unsigned i = 0; i < l->count; i++) {
+		const char *have = tk_config_names[l->found[i]];
+
+		if (have[PREFIX_LEN] == name[PREFIX_LEN] && same(have, name))
 			return l->value[l->found[i]];
+	}
 	return NULL;
 }
 
