@@ -19,11 +19,12 @@ static struct tk_conf conf;
 
 void tk_hostconf_load(struct tk_config *cfg, struct tk_env *env)
 {
-	const char *path = tk_conf_path(tk_env_snapshot_lookup, env,
-					env->secure ? NULL : tk_log_bad_value,
-					cfg);
+	const char *path;
 
+	/* First: a warning about TCPKEEP_CONFIG reads the destination. */
 	tk_config_defaults(cfg);
+	path = tk_conf_path(tk_env_snapshot_lookup, env,
+			    env->secure ? NULL : tk_log_bad_value, cfg);
 	conf.secure = env->secure;
 	conf.program = NULL;
 	if (tk_conf_read(&conf, path) == TK_CONF_LOADED) {
