@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Hardening checks (issue 7), run by .ci/run after the main test suite:
+# Hardening checks, run by .ci/run after the main test suite:
 #
 #   asan      make check against an ASan+UBSan build (libasan first in
 #             LD_PRELOAD through TCPKEEP_TEST_PRELOAD_FIRST)
@@ -353,7 +353,7 @@ for step in $steps; do
 	musl)
 		musl_tests="tests/unit-config tests/unit-rules tests/unit-hostile \
 tests/exports.tap tests/sockets.tap tests/errno.tap tests/fault.tap \
-tests/hostile.tap tests/stress.tap tests/setuid.test"
+tests/hostile.tap tests/stress.tap tests/setuid.test tests/next.tap"
 		musl_tests_count=$(echo "$musl_tests" | wc -w | tr -d ' ')
 		step_musl ;;
 	lint) step_lint ;;

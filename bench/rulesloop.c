@@ -18,7 +18,7 @@
  * The random lists come from a fixed seed: every run sees the same list.
  * Exit status 0 when every call gave the expected verdict. */
 #include "autoconfig.h"
-#include "rules.h"
+#include "common/rules.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -3,7 +3,7 @@
  * (conffile.c) over any text of up to 64 KiB, for a program that has
  * sections and one that has none, and the messages of every problem. */
 #include "autoconfig.h"
-#include "conffile.h"
+#include "common/conffile.h"
 
 #include "fuzz.h"
 

@@ -4,7 +4,7 @@
  * input is "NAME=VALUE" lines, repeats allowed; a first line "secure"
  * marks the process as in secure execution (AT_SECURE). */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
 
 #include "fuzz.h"
 

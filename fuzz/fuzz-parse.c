@@ -3,7 +3,7 @@
  * with the properties libtcpkeep(7), ENVIRONMENT, promises checked on what they
  * accept. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
 
 #include "fuzz.h"
 

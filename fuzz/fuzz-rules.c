@@ -6,7 +6,7 @@
  * storage, ordered port ranges, and that a v4-mapped IPv6 peer matches
  * exactly as the IPv4 peer it stands for. */
 #include "autoconfig.h"
-#include "rules.h"
+#include "common/rules.h"
 
 #include <netinet/in.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Programs that are hard on a preload library (issue 7): fork storms,
+/* Programs that are hard on a preload library: fork storms,
  * vfork()+exec, a child that closes every descriptor, connect() from a
  * signal handler, descriptors at the top of RLIMIT_NOFILE, descriptor
  * numbers reused behind the library's back.  tests/fault.tap runs each

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Threads stress (issue 7): 8 threads create, connect, accept and close
+/* Threads stress: 8 threads create, connect, accept and close
  * TCP, UDP and Unix sockets at the same time, with tcpkeep and the counting
  * library preloaded (tests/stress.tap runs it so).
  *

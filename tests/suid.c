@@ -19,7 +19,7 @@
  *                     idle=I log=L".
  * With TCPKEEP_DEBUG honoured, the socket would give a debug line. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

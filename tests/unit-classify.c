@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "classify.h"
+#include "common/classify.h"
 #include "tap.h"
 
 /* The rule as libtcpkeep(7), "Which sockets", states it. */

@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "behind.h"
-#include "conffile.h"
+#include "common/behind.h"
+#include "common/conffile.h"
+#include "tk-paths.h"
 #include "tap.h"
 
 static struct tk_conf conf;

@@ -2,7 +2,7 @@
 /* Every parsing rule of libtcpkeep(7), ENVIRONMENT, as tables, without
  * preloading. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
 
 #include <string.h>
 
@@ -589,7 +589,7 @@ static void environment_scan(void)
 	   "no environment at all");
 }
 
-/* Issue 16: 32 repeated entries passed by a raw execve made a later
+/* 32 repeated entries passed by a raw execve once made a later
  * TCPKEEP_SKIP invisible.  Every name must get what getenv() would find,
  * however many entries come first. */
 static void environment_many(void)

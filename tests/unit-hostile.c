@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Hostile input at the unit level (issue 7), no preload: every variable at
+/* Hostile input at the unit level, no preload: every variable at
  * once with ~100 KB values and control characters, the bounds of the
  * per-descriptor table, and what a warning line can contain. */
 #include "autoconfig.h"
-#include "config.h"
-#include "fdstate.h"
+#include "common/config.h"
+#include "preload/fdstate.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "tap.h"
 
 /* The library defines the table in descriptors.c; the unit test owns one. */
-uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE];
+tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE];
 
 static const char *const all_vars[] = {
 	"TCPKEEP_ENABLE", "TCPKEEP_IDLE", "TCPKEEP_INTVL", "TCPKEEP_CNT",

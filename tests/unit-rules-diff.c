@@ -19,7 +19,7 @@
  * plus NULL, short and foreign peers.
  *
  * The seed is fixed; TK_RULES_DIFF_SEED=N runs another sequence. */
-#include "rules.h"
+#include "common/rules.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

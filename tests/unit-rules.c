@@ -2,7 +2,7 @@
 /* Rule lists of TCPKEEP_ONLY / TCPKEEP_SKIP: parser and matcher tables,
  * no preload.  Every form gets a peer that must match and one that must
  * not; every malformed list must be refused, naming the bad rule. */
-#include "rules.h"
+#include "common/rules.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The parts of --status and --pid that need no other process: attachment
- * records (src/cli/records.c) read from a scratch directory and matched
- * against cgroup paths, PID parsing, address formatting, and the sock_diag
+ * records (src/host/records.c) read from a scratch directory and matched
+ * against cgroup paths, a process's cgroup directory from mountinfo
+ * (src/host/cgroup.c), PID parsing, address formatting, and the sock_diag
  * dump of our own namespace against a loopback connection made here
- * (src/cli/sockdiag.c). */
+ * (src/host/sockdiag.c). */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
@@ -18,8 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "records.h"
-#include "running.h"
+#include "host/cgroup.h"
+#include "host/records.h"
+#include "host/running.h"
 #include "tap.h"
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -82,6 +84,76 @@ static void records(void)
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		diag("could not remove %s", dir);
+}
+
+/* A mount of a subtree of the cgroup v2 hierarchy (a container's view,
+ * root /kubepods/pod7 mounted at /sys/fs/cgroup): /proc/PID/cgroup names
+ * the whole path, the directory is below the mount's root.  tcpkeep-bpf
+ * took the root off and --status did not, so --status looked for the
+ * records of /sys/fs/cgroup/kubepods/pod7/ctr, which no attachment of
+ * tcpkeep-bpf (made to /sys/fs/cgroup/ctr) names. */
+static void cgroups(void)
+{
+	static const struct {
+		const char *mountinfo, *cgroup, *want, *what;
+	} cases[] = {
+		{ "30 24 0:26 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw\n",
+		  "0::/app/web\n", "/sys/fs/cgroup/app/web",
+		  "the whole hierarchy: the path as it is" },
+		{ "30 24 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+		  "0::/\n", "/sys/fs/cgroup", "the root group: the mount point" },
+		{ "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		  "1205 1190 0:26 /kubepods/pod7 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+		  "12:cpu:/x\n0::/kubepods/pod7/ctr\n", "/sys/fs/cgroup/ctr",
+		  "a mount of a subtree: the path below its root" },
+		{ "1205 1190 0:26 /kubepods/pod7 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+		  "0::/kubepods/pod7\n", "/sys/fs/cgroup",
+		  "a mount of a subtree: its root group is the mount point" },
+		{ "1205 1190 0:26 /kubepods/pod7 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+		  "0::/kubepods/pod70/ctr\n", NULL,
+		  "a group outside the mount's subtree (a longer name) has none" },
+		{ "30 24 0:26 / /run/my\\040cg rw - cgroup2 cgroup2 rw\n",
+		  "0::/a\n", "/run/my cg/a", "an escaped mount point" },
+		{ "30 24 0:26 / /sys/fs/cgroup rw - cgroup cgroup rw,cpu\n",
+		  "0::/a\n", NULL, "no cgroup2 mount: none" },
+	};
+	char dir[] = "/tmp/tk-unit-cgroup.XXXXXX", mi[512], cg[512];
+	char got[4096], self[4096];
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	snprintf(mi, sizeof mi, "%s/mountinfo", dir);
+	snprintf(cg, sizeof cg, "%s/cgroup", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+
+		write_file(dir, "mountinfo", cases[i].mountinfo);
+		write_file(dir, "cgroup", cases[i].cgroup);
+		rc = tk_cgroup_dir_in(mi, cg, got, sizeof got);
+		if (cases[i].want == NULL)
+			is_int(rc, -1, "cgroup: %s", cases[i].what);
+		else if (!ok(rc == 0 && strcmp(got, cases[i].want) == 0,
+			     "cgroup: %s", cases[i].what))
+			diag("got %d '%s', want '%s'", rc, rc == 0 ? got : "",
+			     cases[i].want);
+	}
+	unlink(mi);
+	unlink(cg);
+	rmdir(dir);
+
+	/* Our own process: the cached mount gives what the files give. */
+	if (tk_cgroup_dir_in("/proc/self/mountinfo", "/proc/self/cgroup",
+			     self, sizeof self) < 0) {
+		ok(tk_proc_cgroup(0, got, sizeof got) < 0,
+		   "cgroup: no cgroup v2 here, for either");
+	} else {
+		ok(tk_proc_cgroup(0, got, sizeof got) == 0 &&
+		   strcmp(got, self) == 0, "cgroup: this process: %s", self);
+		ok(tk_proc_cgroup(getpid(), got, sizeof got) == 0 &&
+		   strcmp(got, self) == 0, "cgroup: this process by its PID");
+	}
 }
 
 static void pids(void)
@@ -260,6 +332,7 @@ static void parse(void)
 int main(void)
 {
 	records();
+	cgroups();
 	pids();
 	addresses();
 	dump();

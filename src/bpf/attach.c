@@ -17,10 +17,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
-#include "config.h"
-#include "loader.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
+#include "bpf/config.h"
+#include "common/config.h"
+#include "bpf/loader.h"
 
 /* ------------------------------------------------------------ attach */
 
@@ -64,24 +65,26 @@ fail:
 	return -1;
 }
 
-int cmd_attach(const char *arg)
+int cmd_attach(int argc, char **argv)
 {
+	const char *arg = argv[0];
 	char path[PATH_MAX], dir[PATH_MAX + 64];
 	struct tk_config cfg;
 	struct tk_bpf *bpf;
 	uint64_t id;
-	int fd, lock, rc = EXIT_SETUP;
+	int fd, lock, rc = TK_EXIT_NOT_STARTED;
 
+	(void)argc;
 	load_config(&cfg);
 	if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (!cfg.enabled) {
 		tk_say("TCPKEEP_ENABLE is off: nothing attached to %s", path);
 		return 0;
 	}
 	bpf = tk_bpf_load(&cfg);
 	if (bpf == NULL)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	lock = tk_global_lock();
 	if (fd < 0 || lock < 0) {
@@ -102,7 +105,7 @@ int cmd_attach(const char *arg)
 
 		if (tk_record_write(id, &rec) < 0)
 			tk_say("warning: cannot write the record %s/%llu: %s",
-			       TK_RECORD_DIR, (unsigned long long)id,
+			       TK_RECORDS_DIR, (unsigned long long)id,
 			       strerror(errno));
 	}
 	printf("tcpkeep: eBPF program attached to %s until "
@@ -116,56 +119,31 @@ out:
 	return rc;
 }
 
-/* A record whose path= is PATH: the id of a cgroup that is gone. */
-static uint64_t recorded_id(const char *arg)
+int cmd_detach(int argc, char **argv)
 {
-	char file[PATH_MAX], want[PATH_MAX + 8], line[PATH_MAX + 16];
-	DIR *d = opendir(TK_RECORD_DIR);
-	struct dirent *e;
-	uint64_t id = 0;
-	FILE *f;
-
-	snprintf(want, sizeof want, "path=%s\n", arg);
-	while (d != NULL && id == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(file, sizeof file, "%s/%s", TK_RECORD_DIR, e->d_name);
-		f = fopen(file, "re");
-		if (f == NULL)
-			continue;
-		if (fgets(line, sizeof line, f) != NULL && strcmp(line, want) == 0)
-			id = strtoull(e->d_name, NULL, 10);
-		fclose(f);
-	}
-	if (d != NULL)
-		closedir(d);
-	return id;
-}
-
-int cmd_detach(const char *arg)
-{
+	const char *arg = argv[0];
 	char path[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
 	uint64_t id = 0;
 	int lock, found = 0, err = ENOENT;
 
+	(void)argc;
 	if (realpath(arg, path) != NULL) {
 		/* Any other directory's inode number may equal the id of a
 		 * cgroup that someone else attached to. */
 		if (resolve_cgroup(arg, path, sizeof path, &id) < 0)
-			return EXIT_SETUP;
+			return TK_EXIT_NOT_STARTED;
 	} else {
 		err = errno;
-		id = recorded_id(arg);
+		id = tk_record_by_path(arg);
 	}
 	if (id == 0) {
 		tk_say("nothing is attached to '%s': %s", arg, strerror(err));
 		return 1;
 	}
 	{
-		char rpath[PATH_MAX], mode[16];
+		struct tk_record r;
 
-		if (tk_record_read(id, rpath, sizeof rpath, mode, sizeof mode) == 0 &&
-		    strcmp(mode, "run") == 0) {
+		if (tk_record_read(id, &r) == 0 && strcmp(r.mode, "run") == 0) {
 			tk_say("%s is the cgroup of a running tcpkeep --bpf "
 			       "command; it goes away when the command ends", arg);
 			return 1;
@@ -179,9 +157,7 @@ int cmd_detach(const char *arg)
 		found += unlink(pin) == 0;
 		rmdir(dir);
 	}
-	snprintf(pin, sizeof pin, "%s/%llu", TK_RECORD_DIR,
-		 (unsigned long long)id);
-	found += unlink(pin) == 0;
+	found += tk_record_remove(id) == 0;
 	tk_global_unlock(lock);
 	if (!found) {
 		tk_say("nothing is attached to %s", arg);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Cgroup v2 directories, the BPF file system and attachment records. */
+/* Cgroup v2 directories and the BPF file system as tcpkeep-bpf uses
+ * them (see cgroup.h). */
 #include "autoconfig.h"
 
-#include "cgroup.h"
+#include "bpf/cgroup.h"
+#include "host/cgroup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,96 +29,11 @@
 
 #define TK_BPFFS_DEFAULT "/sys/fs/bpf"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/* The first mount of file system type FSTYPE: its mount point and the
- * root of the mount within the file system. */
-static int find_mount(const char *fstype, char *point, size_t pointlen,
-		      char *root, size_t rootlen)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int found = -1;
-
-	if (f == NULL)
-		return -1;
-	while (found < 0 && fgets(line, sizeof line, f) != NULL) {
-		char *field[5], *save = NULL, *sep, *type;
-		int n = 0;
-
-		sep = strstr(line, " - ");
-		if (sep == NULL)
-			continue;
-		*sep = '\0';
-		type = strtok_r(sep + 3, " ", &save);
-		if (type == NULL || strcmp(type, fstype) != 0)
-			continue;
-		save = NULL;
-		for (char *t = strtok_r(line, " ", &save); t != NULL && n < 5;
-		     t = strtok_r(NULL, " ", &save))
-			field[n++] = t;
-		if (n < 5)
-			continue;
-		unescape(field[3]);
-		unescape(field[4]);
-		if (strlen(field[4]) >= pointlen ||
-		    (root != NULL && strlen(field[3]) >= rootlen))
-			continue;
-		strcpy(point, field[4]);
-		if (root != NULL)
-			strcpy(root, field[3]);
-		found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int tk_cg_find(char *mount, size_t mountlen, char *own, size_t ownlen)
 {
-	char root[PATH_MAX], line[PATH_MAX + 8], *rel = NULL;
-	size_t rootlen;
-	FILE *f;
-	int n;
-
-	if (find_mount("cgroup2", mount, mountlen, root, sizeof root) < 0)
-		return -1;
-	f = fopen("/proc/self/cgroup", "re");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "0::", 3) == 0) {
-			rel = line + 3;
-			rel[strcspn(rel, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-	if (rel == NULL)
-		return -1;
-	/* A mount of a subtree (a container's view): the path below the
-	 * mount's root. */
-	rootlen = strlen(root);
-	if (strcmp(root, "/") != 0 && strncmp(rel, root, rootlen) == 0 &&
-	    (rel[rootlen] == '/' || rel[rootlen] == '\0'))
-		rel += rootlen;
-	n = snprintf(own, ownlen, "%s%s", mount, strcmp(rel, "/") == 0 ? "" : rel);
-	if (n < 0 || (size_t)n >= ownlen || !tk_cg_is_v2(own))
+	if (tk_mount_find("/proc/self/mountinfo", "cgroup2", mount, mountlen,
+			  NULL, 0) < 0 ||
+	    tk_proc_cgroup(0, own, ownlen) < 0 || !tk_cg_is_v2(own))
 		return -1;
 	return 0;
 }
@@ -204,33 +121,11 @@ int tk_cg_join(int dir_fd)
 	return rc;
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (strlen(dir) >= sizeof buf) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(buf, dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 int tk_global_lock(void)
 {
 	int fd;
 
-	if (mkdir_p(TK_RECORD_DIR, 0755) < 0)
+	if (tk_records_dir_make() < 0)
 		return -1;
 	fd = open(TK_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -252,7 +147,8 @@ int tk_bpffs(char *out, size_t outlen)
 {
 	struct statfs sfs;
 
-	if (find_mount("bpf", out, outlen, NULL, 0) == 0)
+	if (tk_mount_find("/proc/self/mountinfo", "bpf", out, outlen, NULL,
+			  0) == 0)
 		return 0;
 	if (strlen(TK_BPFFS_DEFAULT) >= outlen) {
 		errno = ENAMETOOLONG;
@@ -262,83 +158,12 @@ int tk_bpffs(char *out, size_t outlen)
 	if (statfs(out, &sfs) == 0 &&
 	    (unsigned long)sfs.f_type == (unsigned long)BPF_FS_MAGIC)
 		return 0;
-	if (mkdir_p(out, 0755) < 0)
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
 		return -1;
 	if (mount("bpf", out, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "mode=0700") < 0)
 		return -1;
 	return 0;
-}
-
-/* ------------------------------------------------------------ records */
-
-static void record_path(char *buf, size_t len, uint64_t id, const char *suffix)
-{
-	snprintf(buf, len, "%s/%llu%s", TK_RECORD_DIR, (unsigned long long)id,
-		 suffix);
-}
-
-/* Rule lists as given, on one line. */
-static void put_raw(FILE *f, const char *key, const char *value)
-{
-	fprintf(f, "%s=", key);
-	for (const char *p = value ? value : ""; *p; p++)
-		fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
-	fputc('\n', f);
-}
-
-int tk_record_write(uint64_t id, const struct tk_bpf_record *rec)
-{
-	static const char *const dir[] = { "both", "out", "in" };
-	const struct tk_config *cfg = rec->cfg;
-	char tmp[PATH_MAX], final[PATH_MAX];
-	FILE *f;
-	int fd, rc = 0;
-
-	if (mkdir_p(TK_RECORD_DIR, 0755) < 0)
-		return -1;
-	record_path(tmp, sizeof tmp, id, ".tmp");
-	record_path(final, sizeof final, id, "");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0)
-		return -1;
-	(void)fchmod(fd, 0644);	/* whatever the umask */
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	fprintf(f, "path=%s\nmode=%s\npid=%ld\n", rec->path, rec->mode,
-		rec->pid);
-	fprintf(f, "idle=%d\nintvl=%d\ncnt=%d\n", cfg->idle_s, cfg->intvl_s,
-		cfg->cnt);
-	if (cfg->user_timeout_set)
-		fprintf(f, "user_timeout=%u\n", cfg->user_timeout_ms);
-	else
-		fprintf(f, "user_timeout=unset\n");
-	fprintf(f, "direction=%s\nforce=%d\n", dir[cfg->direction],
-		cfg->force ? 1 : 0);
-	put_raw(f, "only", cfg->have_only ? rec->only : "");
-	put_raw(f, "skip", cfg->have_skip ? rec->skip : "");
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, final) < 0)
-		rc = -1;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
-void tk_record_remove(uint64_t id)
-{
-	char path[PATH_MAX];
-
-	record_path(path, sizeof path, id, "");
-	unlink(path);
 }
 
 /* ------------------------------------------------------------ leftovers */
@@ -367,7 +192,8 @@ static void clean_pins(uint64_t id)
 {
 	char fs[PATH_MAX], dir[PATH_MAX + 64], pin[PATH_MAX + 96];
 
-	if (find_mount("bpf", fs, sizeof fs, NULL, 0) < 0)
+	if (tk_mount_find("/proc/self/mountinfo", "bpf", fs, sizeof fs, NULL,
+			  0) < 0)
 		return;
 	snprintf(dir, sizeof dir, "%s/tcpkeep/%llu", fs, (unsigned long long)id);
 	snprintf(pin, sizeof pin, "%s/sockops", dir);
@@ -377,69 +203,39 @@ static void clean_pins(uint64_t id)
 	rmdir(dir);
 }
 
-/* Reads the path= and mode= lines of one record. */
-static int read_record(const char *file, char *path, size_t pathlen,
-		       char *mode, size_t modelen)
-{
-	FILE *f = fopen(file, "re");
-	char line[PATH_MAX + 16];
-
-	if (f == NULL)
-		return -1;
-	path[0] = mode[0] = '\0';
-	while (fgets(line, sizeof line, f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "path=", 5) == 0 && strlen(line + 5) < pathlen)
-			strcpy(path, line + 5);
-		else if (strncmp(line, "mode=", 5) == 0 &&
-			 strlen(line + 5) < modelen)
-			strcpy(mode, line + 5);
-	}
-	fclose(f);
-	return path[0] && mode[0] ? 0 : -1;
-}
-
-int tk_record_read(uint64_t id, char *path, size_t pathlen, char *mode,
-		   size_t modelen)
-{
-	char file[PATH_MAX];
-
-	record_path(file, sizeof file, id, "");
-	return read_record(file, path, pathlen, mode, modelen);
-}
-
 void tk_cleanup_leftovers(const char *own_dir)
 {
-	DIR *d = opendir(TK_RECORD_DIR);
+	DIR *d = opendir(TK_RECORDS_DIR);
 	struct dirent *e;
 
 	while (d != NULL && (e = readdir(d)) != NULL) {
-		char file[PATH_MAX], path[PATH_MAX], mode[16], *end;
+		char file[PATH_MAX], *end;
+		struct tk_record r;
 		unsigned long long id;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		id = strtoull(e->d_name, &end, 10);
-		snprintf(file, sizeof file, "%s/%s", TK_RECORD_DIR, e->d_name);
+		snprintf(file, sizeof file, "%s/%s", TK_RECORDS_DIR, e->d_name);
 		if (*end != '\0') {
 			/* A temporary file of a writer that was killed. */
 			if (strcmp(end, ".tmp") == 0)
 				unlink(file);
 			continue;
 		}
-		if (read_record(file, path, sizeof path, mode, sizeof mode) < 0)
+		if (tk_record_read(id, &r) < 0)
 			continue;
-		if (strcmp(mode, "run") == 0 && tk_cg_id(path) != id) {
+		if (strcmp(r.mode, "run") == 0 && tk_cg_id(r.path) != id) {
 			/* The cgroup went (or another took its name) before
 			 * its record did: a watcher killed between the two. */
-			unlink(file);
-		} else if (strcmp(mode, "run") == 0) {
-			clean_transient(path, id);
-		} else if (tk_cg_id(path) != id) {
+			tk_record_remove(id);
+		} else if (strcmp(r.mode, "run") == 0) {
+			clean_transient(r.path, id);
+		} else if (tk_cg_id(r.path) != id) {
 			/* An attached cgroup that was removed (or a new one
 			 * that took its name): its links are defunct. */
 			clean_pins(id);
-			unlink(file);
+			tk_record_remove(id);
 		}
 	}
 	if (d != NULL)

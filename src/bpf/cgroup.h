@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Cgroup v2 directories, the BPF file system and the attachment records
- * of tcpkeep-bpf (CONTRACT: /run/tcpkeep/cgroups/ID). */
+/* Cgroup v2 directories and the BPF file system as tcpkeep-bpf uses
+ * them: its transient cgroups, its lock, the leftovers of killed runs. */
 #ifndef TCPKEEP_BPF_CGROUP_H
 #define TCPKEEP_BPF_CGROUP_H
 
@@ -8,10 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "host/records.h"
 
-#define TK_RUN_DIR	"/run/tcpkeep"
-#define TK_RECORD_DIR	TK_RUN_DIR "/cgroups"
 #define TK_LOCK_FILE	TK_RUN_DIR "/lock"
 /* The names of the transient cgroups of `run` and `check`, made in the
  * caller's cgroup: the prefix and the process ID. */
@@ -49,22 +47,6 @@ void tk_global_unlock(int fd);
 /* The mount point of the BPF file system, mounted at /sys/fs/bpf when no
  * such file system is mounted yet; -1 with errno on failure. */
 int tk_bpffs(char *out, size_t outlen);
-
-/* The record of one attachment (CONTRACT.md, "Attachment records"). */
-struct tk_bpf_record {
-	const char *path;
-	const char *mode;	/* "attach" or "run" */
-	long pid;
-	const struct tk_config *cfg;
-	const char *only;	/* raw TCPKEEP_ONLY, NULL or "" when unset */
-	const char *skip;
-};
-
-int tk_record_write(uint64_t id, const struct tk_bpf_record *rec);
-void tk_record_remove(uint64_t id);
-/* The path= and mode= of record ID; -1 when there is none. */
-int tk_record_read(uint64_t id, char *path, size_t pathlen, char *mode,
-		   size_t modelen);
 
 /* Removes what killed runs left: transient cgroups no tcpkeep-bpf process
  * holds any more (empty ones are removed), records of those and of

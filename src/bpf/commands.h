@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What the files of tcpkeep-bpf share: main.c (dispatch, configuration),
- * transient.c, and the commands run.c, attach.c, check.c. */
+/* The commands of tcpkeep-bpf, dispatched by main.c (run.c, attach.c,
+ * check.c), and the transient cgroups two of them make (transient.c). */
 #ifndef TCPKEEP_BPF_COMMANDS_H
 #define TCPKEEP_BPF_COMMANDS_H
 
@@ -9,19 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-
-/* main.c: the TCPKEEP_* environment through the common parser, bad
- * values warned about on stderr. */
-void load_config(struct tk_config *cfg);
-void load_config_for(struct tk_config *cfg, const char *program);
-
-/* The raw rule lists, for the record, as the parser read them. */
-const char *raw_rules(const char *var);
-
-/* The cgroup v2 mount point and this process's cgroup below it; -1
- * after one line on stderr when there is no cgroup v2 hierarchy. */
-int find_cgroup_v2(char *mount, size_t mountlen, char *own, size_t ownlen);
+#include "common/config.h"
 
 /* transient.c */
 struct transient {
@@ -40,10 +28,11 @@ int make_transient(struct transient *t, const char *own,
 /* Removes the cgroup, RECORD: and its record. */
 void drop_transient(struct transient *t, bool record);
 
-/* The commands: their exit status. */
-int cmd_run(char **argv);		/* run.c */
-int cmd_attach(const char *arg);	/* attach.c */
-int cmd_detach(const char *arg);	/* attach.c */
-int cmd_check(void);			/* check.c */
+/* The commands, given the arguments after their name (main.c checked
+ * how many): their exit status. */
+int cmd_run(int argc, char **argv);	/* run.c: [--] COMMAND [ARG...] */
+int cmd_attach(int argc, char **argv);	/* attach.c: PATH */
+int cmd_detach(int argc, char **argv);	/* attach.c: PATH */
+int cmd_check(int argc, char **argv);	/* check.c */
 
 #endif

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The loader (tcpkeep.c): the eBPF object embedded in tcpkeep-bpf, filled
+/* The loader (loader.c): the eBPF object embedded in tcpkeep-bpf, filled
  * with one configuration, loaded, attached to one cgroup. */
 #ifndef TCPKEEP_BPF_LOADER_H
 #define TCPKEEP_BPF_LOADER_H
 
 #include <stdio.h>
 
-#include "config.h"
-
-#define EXIT_SETUP 125		/* nothing started: the wrapper's status */
+#include "common/config.h"
+#include "host/exit.h"
+#include "host/say.h"
 
 struct tk_bpf;
-
-/* One line on stderr, "tcpkeep: ...". */
-void tk_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Loads the programs with CFG.  On failure says what is missing (root or
  * CAP_BPF and CAP_NET_ADMIN, kernel support) in one line and returns

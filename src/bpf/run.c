@@ -23,14 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
-#include "conftool.h"
-#include "config.h"
-#include "loader.h"
-
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
+#include "bpf/config.h"
+#include "common/config.h"
+#include "bpf/loader.h"
+#include "host/conftool.h"
+#include "host/exit.h"
 
 /* ------------------------------------------------------------ run */
 
@@ -117,13 +116,13 @@ static int exec_command(char **argv)
 	err = errno;
 	if (err == ENOENT || err == ENOTDIR) {
 		tk_say("cannot run '%s': command not found", argv[0]);
-		return EXIT_NOT_FOUND;
+		return TK_EXIT_NOT_FOUND;
 	}
 	tk_say("cannot run '%s': %s", argv[0], strerror(err));
-	return EXIT_CANNOT_EXEC;
+	return TK_EXIT_CANNOT_EXEC;
 }
 
-int cmd_run(char **argv)
+int cmd_run(int argc, char **argv)
 {
 	char mount[PATH_MAX], own[PATH_MAX];
 	struct tk_config cfg;
@@ -134,6 +133,14 @@ int cmd_run(char **argv)
 	bool have_memlock;
 	pid_t child;
 
+	if (argc > 0 && strcmp(argv[0], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc == 0) {
+		tk_say("no command given");
+		return TK_EXIT_NOT_STARTED;
+	}
 	{
 		/* The command's [program] sections: what it will exec. */
 		char program[PATH_MAX];
@@ -147,19 +154,19 @@ int cmd_run(char **argv)
 	 * it (before 5.11); the command gets the caller's limit back. */
 	have_memlock = getrlimit(RLIMIT_MEMLOCK, &memlock) == 0;
 	if (find_cgroup_v2(mount, sizeof mount, own, sizeof own) < 0)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	bpf = tk_bpf_load(&cfg);
 	if (bpf == NULL)
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	if (make_transient(&t, own, TK_CG_RUN, &cfg) < 0) {
 		tk_bpf_close(bpf);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (tk_bpf_attach(bpf, t.dir_fd, t.path) < 0 ||
 	    pipe2(ready, O_CLOEXEC) < 0) {
 		tk_bpf_close(bpf);
 		drop_transient(&t, true);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 
 	/* The watcher is a grandchild, so that it is not the command's
@@ -178,7 +185,7 @@ int cmd_run(char **argv)
 		tk_say("cannot fork: %s", strerror(errno));
 		tk_bpf_close(bpf);
 		drop_transient(&t, true);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
@@ -189,11 +196,11 @@ int cmd_run(char **argv)
 	if (tk_cg_join(t.dir_fd) < 0) {
 		tk_say("cannot move into the cgroup %s: %s", t.path,
 		       strerror(errno));
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (write(ready[1], "j", 1) != 1) {
 		tk_say("the watcher of %s is gone", t.path);
-		return EXIT_SETUP;
+		return TK_EXIT_NOT_STARTED;
 	}
 	if (cfg.debug)
 		tk_say("eBPF program attached to %s (cgroup %llu)", t.path,

@@ -28,7 +28,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "tcpkeep.h"
+#include "bpf/tcpkeep.h"
 
 /* From the socket headers of the C library, which a -target bpf build
  * does not include. */

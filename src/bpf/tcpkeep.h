@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the loader (tcpkeep.c) writes into the eBPF object's read-only
+/* What the loader (loader.c) writes into the eBPF object's read-only
  * data before load and the kernel side (tcpkeep.bpf.c) reads: the
  * configured values and the compiled TCPKEEP_ONLY / TCPKEEP_SKIP rules.
  * Also the layout of the per-socket mark both eBPF programs share.

@@ -12,10 +12,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "commands.h"
-#include "config.h"
-#include "loader.h"
+#include "bpf/cgroup.h"
+#include "bpf/commands.h"
+#include "bpf/config.h"
+#include "common/config.h"
+#include "bpf/loader.h"
 
 /* Makes OWN/PREFIX<pid> and locks it, after removing what killed runs
  * left.  Holds the global lock meanwhile, so a concurrent start never
@@ -58,7 +59,7 @@ int make_transient(struct transient *t, const char *own,
 
 		if (tk_record_write(t->id, &rec) < 0) {
 			tk_say("cannot write the record %s/%llu: %s",
-			       TK_RECORD_DIR, (unsigned long long)t->id,
+			       TK_RECORDS_DIR, (unsigned long long)t->id,
 			       strerror(errno));
 			goto fail_dir;
 		}

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 #define TK_EM_386 3
 #define TK_EM_X86_64 62

@@ -4,9 +4,9 @@
  * configuration.  Exit 0 when everything matches, 1 when not. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,9 +28,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "rules.h"
-#include "helper.h"
-#include "conftool.h"
+#include "common/rules.h"
+#include "cli/helper.h"
+#include "host/conftool.h"
 
 /* One value per row of options.h. */
 struct sockvals {
@@ -112,21 +112,72 @@ static bool library_loaded(const char *library)
 	return l.found;
 }
 
+/* Whether a connection's value GOT shows the configured WANT.  A
+ * connection reads TCP_MAXSEG as the segment size in use: at most the
+ * clamp, less the TCP options (timestamps) of every segment. */
+static bool shows(enum tk_opt o, int got, int want)
+{
+	if (o == TK_OPT_MAXSEG)
+		return got > 0 && got <= want;
+	return got == want;
+}
+
+/* The rows one connection of the probe is judged on: the keepalive
+ * options always; a listener's option is read on the listener; the
+ * drop-in options (TCP_SYNCNT, and TCP_MAXSEG and TCP_WINDOW_CLAMP, which
+ * the kernel chooses per connection) only where configured.  NVALUES
+ * counts the values compared. */
+static bool judged(enum tk_opt o, const struct tk_effective *eff)
+{
+	if (tk_option_rows[o].optname < 0 ||
+	    tk_option_rows[o].when == TK_WHEN_LISTENER)
+		return false;
+	if (o == TK_OPT_SYNCNT || o == TK_OPT_MAXSEG ||
+	    o == TK_OPT_WINDOW_CLAMP)
+		return tk_effective_sets(eff, o);
+	return true;
+}
+
+static unsigned nvalues;
+
+/* A rule with addresses leaves a listener's own option alone: it would
+ * hold for every peer (libtcpkeep(7)). */
+static bool names_addresses(const struct tk_config *cfg)
+{
+	const struct tk_rules *lists[2] = {
+		cfg->have_only ? &cfg->only : NULL,
+		cfg->have_skip ? &cfg->skip : NULL,
+	};
+
+	for (int i = 0; i < 2; i++)
+		for (unsigned k = 0; lists[i] != NULL && k < lists[i]->count; k++)
+			if (lists[i]->rule[k].kind != TK_RULE_ANY)
+				return true;
+	return false;
+}
+
 static unsigned report(const char *side, const char *why,
-		       const struct sockvals *got, const struct sockvals *want)
+		       const struct sockvals *got, const struct sockvals *want,
+		       const struct tk_effective *eff, bool listener)
 {
 	unsigned bad = 0;
 
 	for (int o = 0; o < TK_OPT_COUNT; o++) {
 		int g = got->v[o], w = want->v[o];
+		bool ok = shows((enum tk_opt)o, g, w);
 
-		if (tk_option_rows[o].optname < 0)
-			continue;	/* not on this platform */
+		if (listener ? tk_option_rows[o].when != TK_WHEN_LISTENER ||
+			       tk_option_rows[o].optname < 0
+			     : !judged((enum tk_opt)o, eff))
+			continue;
 		printf("%-9s %-17s %10d %10d   %s\n", side,
 		       tk_option_rows[o].name, g, w,
-		       g == w ? "ok" : "MISMATCH");
-		bad += g != w;
+		       ok ? "ok" : "MISMATCH");
+		bad += !ok;
+		nvalues++;
 	}
+	if (listener)
+		return bad;
 	printf("%-9s (%s%s)\n", side, why ? "untouched: " : "configured",
 	       why ? why : "");
 	return bad;
@@ -160,11 +211,12 @@ int check(const char *library)
 {
 	struct tk_config cfg;
 	struct sockvals defaults, want_out, want_in, got_out, got_in;
+	struct sockvals want_listen, got_listen;
 	struct sockaddr_in addr, peer;
 	socklen_t len = sizeof addr;
 	int lfd = -1, cfd = -1, afd = -1, status = 1;
 	struct tk_effective eff;
-	unsigned bad, nvalues = 0;
+	unsigned bad;
 	bool loaded;
 	const char *why_out, *why_in;
 
@@ -175,7 +227,7 @@ int check(const char *library)
 		unsigned file_problems;
 		const struct tk_conf *conf;
 
-		(void)tk_tool_config(&cfg, NULL, print_warning, NULL, NULL,
+		(void)tk_tool_config(&cfg, NULL, print_warning, NULL, false,
 				     &file_problems);
 		conf = tk_tool_conf();
 		printf("file      %s: %s%s\n",
@@ -192,7 +244,7 @@ int check(const char *library)
 
 	if (kernel_defaults(&defaults) < 0) {
 		fprintf(stderr, "%s: --check: cannot read the kernel's defaults: %s\n",
-			me, strerror(errno));
+			tk_me, strerror(errno));
 		return 1;
 	}
 
@@ -204,24 +256,25 @@ int check(const char *library)
 	    listen(lfd, 1) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) {
 		fprintf(stderr, "%s: --check: cannot listen on 127.0.0.1: %s\n",
-			me, strerror(errno));
+			tk_me, strerror(errno));
 		goto out;
 	}
 	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof addr) < 0) {
 		fprintf(stderr, "%s: --check: cannot connect to 127.0.0.1:%u: %s\n",
-			me, ntohs(addr.sin_port), strerror(errno));
+			tk_me, ntohs(addr.sin_port), strerror(errno));
 		goto out;
 	}
 	len = sizeof peer;
 	afd = accept(lfd, (struct sockaddr *)&peer, &len);
 	if (afd < 0) {
-		fprintf(stderr, "%s: --check: accept failed: %s\n", me,
+		fprintf(stderr, "%s: --check: accept failed: %s\n", tk_me,
 			strerror(errno));
 		goto out;
 	}
-	if (read_values(cfd, &got_out) < 0 || read_values(afd, &got_in) < 0) {
-		fprintf(stderr, "%s: --check: getsockopt failed: %s\n", me,
+	if (read_values(cfd, &got_out) < 0 || read_values(afd, &got_in) < 0 ||
+	    read_values(lfd, &got_listen) < 0) {
+		fprintf(stderr, "%s: --check: getsockopt failed: %s\n", tk_me,
 			strerror(errno));
 		goto out;
 	}
@@ -234,11 +287,16 @@ int check(const char *library)
 	why_in = expected(&cfg, &eff, TK_CALL_ACCEPT, &peer,
 			  ntohs(addr.sin_port), &defaults, &want_in);
 
+	/* The listener is judged as the connections it accepts are. */
+	(void)expected(&cfg, &eff, TK_CALL_ACCEPT, &peer, ntohs(addr.sin_port),
+		       &defaults, &want_listen);
+	if (why_in != NULL || names_addresses(&cfg))
+		want_listen = defaults;
+
 	printf("%-9s %-17s %10s %10s\n", "socket", "option", "kernel", "expected");
-	bad = report("outgoing", why_out, &got_out, &want_out);
-	bad += report("accepted", why_in, &got_in, &want_in);
-	for (int o = 0; o < TK_OPT_COUNT; o++)
-		nvalues += tk_option_rows[o].optname >= 0 ? 2 : 0;
+	bad = report("outgoing", why_out, &got_out, &want_out, &eff, false);
+	bad += report("accepted", why_in, &got_in, &want_in, &eff, false);
+	bad += report("listener", NULL, &got_listen, &want_listen, &eff, true);
 	if (bad == 0) {
 		printf("result    ok: all %u values match the configuration\n",
 		       nvalues);

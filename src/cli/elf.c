@@ -14,7 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 /* What the ELF headers say.  Only what the warnings need. */
 struct elf_facts {
@@ -251,7 +251,7 @@ bool warn_unreachable(const char *name, const char *path,
 		reason[n++] = caps;
 	if (n == 0)
 		return false;
-	fprintf(stderr, "%s: warning: '%s'", me, name);
+	fprintf(stderr, "%s: warning: '%s'", tk_me, name);
 	for (unsigned i = 0; i < n; i++)
 		fprintf(stderr, "%s %s", i == 0 ? "" : (i + 1 == n ? " and" : ","),
 			reason[i]);

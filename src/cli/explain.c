@@ -16,12 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "behind.h"
-#include "conffile.h"
-#include "conftool.h"
-#include "config.h"
-#include "helper.h"
-#include "options.h"
+#include "common/behind.h"
+#include "common/conffile.h"
+#include "common/config.h"
+#include "common/options.h"
+#include "cli/helper.h"
+#include "common/text.h"
+#include "host/conftool.h"
+#include "host/exit.h"
+#include "host/say.h"
 
 static struct tk_conf conf;
 
@@ -93,8 +96,7 @@ static void env_warn(void *ctx, const char *var, const char *value,
 	(void)ctx;
 	env_warnings++;
 	tk_escape_value(buf, sizeof buf, value, 200);
-	fprintf(stderr, "%s: ignoring %s='%s': expected %s\n", me, var, buf,
-		accepted);
+	tk_say("ignoring %s='%s': expected %s", var, buf, accepted);
 }
 
 static const char *yes_no(bool b)
@@ -154,22 +156,22 @@ int explain_main(int argc, char **argv)
 	unsigned problems;
 
 	if (argc < 1)
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	/* As the library will see it: /proc/self/exe, links resolved. */
 	program = argv[0][0] != '\0' ?
 		tk_tool_program(argv[0], resolved, sizeof resolved) : "";
 	if (argv[0][0] != '\0' && program[0] == '\0') {
 		if (argv[0][0] != '/') {
-			fprintf(stderr, "%s: --program %s: not found (an absolute path, or a command in PATH)\n",
-				me, argv[0]);
-			return EXIT_USAGE;
+			tk_say("--program %s: not found (an absolute path, or a command in PATH)",
+			       argv[0]);
+			return TK_EXIT_NOT_STARTED;
 		}
 		program = argv[0];	/* not here: matched as written */
 	}
 	checks = argv + 1;
 	argc_checks = argc - 1;
 	if (validate_checks(argc_checks, checks, true) < 0)
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 
 	path = tk_conf_path(tk_env_lookup, NULL, env_warn, NULL);
 	conf.program = program;
@@ -187,7 +189,7 @@ int explain_main(int argc, char **argv)
 		char msg[600];
 
 		if (tk_conf_message(&conf, i, msg, sizeof msg) > 0)
-			fprintf(stderr, "%s: %s\n", me, msg);
+			tk_say("%s", msg);
 	}
 
 	printf("program       %s\n", program[0] != '\0' ? program :
@@ -220,6 +222,10 @@ int explain_main(int argc, char **argv)
 	row("direction", "TCPKEEP_DIRECTION",
 	    cfg.direction == TK_DIR_OUT ? "out" :
 	    cfg.direction == TK_DIR_IN ? "in" : "both");
+	if (cfg.syncnt_set)
+		snprintf(text, sizeof text, "%d", cfg.syncnt);
+	row("syncnt", "TCPKEEP_SYNCNT",
+	    cfg.syncnt_set ? text : "left to the kernel");
 	rules_row("only", "TCPKEEP_ONLY", cfg.have_only);
 	rules_row("skip", "TCPKEEP_SKIP", cfg.have_skip);
 	row("force", "TCPKEEP_FORCE", yes_no(cfg.force));
@@ -233,7 +239,7 @@ int explain_main(int argc, char **argv)
 		static const char *const shown_above[] = {
 			"ENABLE", "BEHIND", "IDLE", "INTVL", "CNT",
 			"USER_TIMEOUT", "DIRECTION", "ONLY", "SKIP", "FORCE",
-			"DEBUG", "LOG", "CONFIG", NULL,
+			"DEBUG", "LOG", "CONFIG", "SYNCNT", NULL,
 		};
 		const char *name = tk_config_names[n];
 		bool known = strncmp(name, "TCPKEEP_", 8) != 0;
@@ -266,5 +272,5 @@ int explain_main(int argc, char **argv)
 	    (unsigned)cfg.idle_s >= cfg.behind_s)
 		printf("warning       idle %d s is not under behind %u s: the first probe comes too late\n",
 		       cfg.idle_s, cfg.behind_s);
-	return problems > 0 || env_warnings > 0 ? EXIT_USAGE : 0;
+	return problems > 0 || env_warnings > 0 ? TK_EXIT_NOT_STARTED : 0;
 }

@@ -8,7 +8,10 @@
  *   tcpkeep-helper need-value VAR OPTION
  *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
  *   tcpkeep-helper explain   PROGRAM [VAR:OPTION]...
- *   tcpkeep-helper status    [--json] [--at-risk] [--max-idle DUR] [--pid PID]...
+ *   tcpkeep-helper cgroup    [VAR:OPTION]... -- PATH
+ *   tcpkeep-helper status    [--json|--prometheus] [--at-risk] [--max-idle DUR]
+ *                            [--pid PID]... [--cgroup PATH]
+ *   tcpkeep-helper discover  HOST:PORT [--max DUR] [--json]
  *
  * Every mode first validates the variables named by VAR:OPTION (already
  * exported by the wrapper, values exactly as the user wrote them) with the
@@ -36,7 +39,13 @@
  *             when not.
  * pid.c       pid, status.c status: processes that are already running
  *             (tcpkeep(1), RUNNING PROCESSES; running.h, with
- *             sockdiag.c, procfd.c, sockvals.c, records.c).
+ *             sockdiag.c, procfd.c, sockvals.c, records.c); cgroupfix.c
+ *             cgroup: pid for the processes of a cgroup tree (after
+ *             tcpkeep --cgroup attached); metrics.c: --prometheus.
+ * discover.c  discover: the idle timeout of the path to HOST:PORT
+ *             (discover.h).
+ * explain.c   explain: what a program gets from the configuration file
+ *             and the environment, and where each value comes from.
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -46,16 +55,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "helper.h"
-#include "running.h"
+#include "cli/helper.h"
+#include "cli/discover.h"
 
-const char me[] = "tcpkeep";
 
 static int usage_error(void)
 {
 	fprintf(stderr, "%s: tcpkeep-helper is run by the tcpkeep wrapper, not directly\n",
-		me);
-	return EXIT_USAGE;
+		tk_me);
+	return TK_EXIT_NOT_STARTED;
 }
 
 int main(int argc, char **argv)
@@ -70,25 +78,28 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	if (strcmp(mode, "validate") == 0)
 		return validate_checks(argc - 2, argv + 2, false) < 0 ?
-			EXIT_USAGE : 0;
+			TK_EXIT_NOT_STARTED : 0;
 	if (strcmp(mode, "need-value") == 0) {
 		if (argc != 4)
 			return usage_error();
-		fprintf(stderr, "%s: option %s needs a value: %s\n", me, argv[3],
+		fprintf(stderr, "%s: option %s needs a value: %s\n", tk_me, argv[3],
 			accepted_for(argv[2]));
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 	}
-	if (strcmp(mode, "pid") == 0) {
+	if (strcmp(mode, "pid") == 0 || strcmp(mode, "cgroup") == 0) {
 		for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			;
 		if (validate_checks(i - 2, argv + 2, false) < 0)
-			return EXIT_USAGE;
-		return tk_pid_main(argc - i, argv + i);
+			return TK_EXIT_NOT_STARTED;
+		return mode[0] == 'p' ? tk_pid_main(argc - i, argv + i) :
+			tk_cgroup_main(argc - i, argv + i);
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
 	if (strcmp(mode, "explain") == 0)
 		return explain_main(argc - 2, argv + 2);
+	if (strcmp(mode, "discover") == 0)
+		return tk_discover_main(argc - 2, argv + 2);
 	if (strcmp(mode, "check-needs") == 0) {
 		if (argc != 3)
 			return usage_error();
@@ -105,7 +116,7 @@ int main(int argc, char **argv)
 	/* What print-env prints is judged whole: the values from the
 	 * environment too, which the other modes leave to the library. */
 	if (validate_checks(i - 4, argv + 4, strcmp(mode, "print-env") == 0) < 0)
-		return EXIT_USAGE;
+		return TK_EXIT_NOT_STARTED;
 
 	if (strcmp(mode, "run") == 0) {
 		if (i + 1 >= argc)

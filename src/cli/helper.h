@@ -5,16 +5,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-#define EXIT_USAGE 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#include "host/exit.h"
+#include "host/say.h"
+
 /* run: the command's ABI has no library; the wrapper runs it with the
  * library left out of LD_PRELOAD (the warning is printed). */
 #define EXIT_RUN_WITHOUT_LIBRARY 3
-
-/* The name every message starts with. */
-extern const char me[];
 
 /* validate.c: the TCPKEEP_* values judged by the library's loader.
  * CHECKS are VAR:OPTION words; with ENVIRONMENT, every other TCPKEEP_
@@ -42,6 +40,45 @@ bool warn_unreachable(const char *name, const char *path,
 bool abi_library(const char *library, unsigned elf_class, unsigned machine,
 		 char *out, size_t len);
 const char *abi_name(unsigned elf_class, unsigned machine);
+
+/* pid.c: argv[0] is "--", then the PIDs; the CHECKS are already
+ * validated.  status.c: the arguments after "status". */
+int tk_pid_main(int argc, char **argv);
+
+/* pid.c, shared with cgroupfix.c: the configured options on the sockets
+ * of the processes PIDS (none: nothing done), a line per socket. */
+struct tk_config;
+struct tk_pid_counts {
+	size_t changed;		/* an option set */
+	size_t left;		/* a filter, its state, the program's values */
+	size_t failed;		/* could not be changed */
+	size_t procs_failed;	/* could not be read or reached */
+};
+/* The PIDS are the members of a cgroup read a moment ago: one that has
+ * ended since is no failure, one without sockets says nothing. */
+#define TK_PID_MEMBERS 1u
+/* Each process gets the configuration file's [defaults] and the [program]
+ * sections of its own executable (/proc/PID/exe) under the environment,
+ * in place of CFG (which says whether anything is enabled at all). */
+#define TK_PID_SECTIONS 2u
+/* 1 when a socket could not be changed or a process read, else 0. */
+int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
+		     size_t npids, unsigned flags, struct tk_pid_counts *c);
+void tk_pid_summary(const struct tk_pid_counts *c);
+/* The warning of tk_config_load. */
+void tk_pid_warn(void *ctx, const char *var, const char *value,
+		 const char *accepted);
+
+/* cgroupfix.c: the processes of the cgroup v2 directory PATH and of every
+ * cgroup below it (their cgroup.procs), into a malloc'd array; NOTSEEN
+ * counts the members listed as 0 (in a PID namespace not ours).  0, or -1
+ * after one line on stderr. */
+int tk_cgroup_pids(const char *path, pid_t **pids, size_t *n,
+		   size_t *notseen);
+/* The helper's cgroup mode: argv[0] is "--", argv[1] the cgroup; the
+ * CHECKS are already validated. */
+int tk_cgroup_main(int argc, char **argv);
+int tk_status_main(int argc, char **argv);
 
 /* printenv.c: export lines for eval. */
 int print_env(const char *preload);

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 #define TK_PT_LOAD 1
 #define TK_PT_DYNAMIC 2

@@ -8,11 +8,13 @@
  * kernel's default (of its network namespace) stays unless --force. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "decide.h"
-#include "options.h"
-#include "running.h"
-#include "conftool.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "common/options.h"
+#include "cli/helper.h"
+#include "host/conftool.h"
+#include "host/exit.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -27,7 +29,7 @@
 #define TK_TCP_ESTABLISHED 1
 #define TK_TCP_LISTEN 10
 
-static void warn(void *ctx, const char *var, const char *value,
+void tk_pid_warn(void *ctx, const char *var, const char *value,
 		 const char *accepted)
 {
 	(void)ctx;
@@ -59,6 +61,26 @@ static void put(struct line *l, const char *fmt, ...)
 		l->len = sizeof l->buf - 1;
 }
 
+/* TCP_SYNCNT reads as net.ipv4.tcp_syn_retries until a program sets it.
+ * Read in our own network namespace: where the socket's differs, its
+ * value is taken for the program's (and kept unless --force). */
+static int syn_retries_default(void)
+{
+	static int value = -1;
+
+	if (value < 0) {
+		FILE *f = fopen("/proc/sys/net/ipv4/tcp_syn_retries", "r");
+
+		value = 6;	/* the kernel's own default */
+		if (f != NULL) {
+			if (fscanf(f, "%d", &value) != 1)
+				value = 6;
+			fclose(f);
+		}
+	}
+	return value;
+}
+
 /* The kernel's default for row O in the socket's network namespace: a
  * value other than it was the program's choice. */
 static int default_of(const struct tk_netns *n, enum tk_opt o)
@@ -70,13 +92,19 @@ static int default_of(const struct tk_netns *n, enum tk_opt o)
 		return n->def_intvl;
 	case TK_OPT_CNT:
 		return n->def_cnt;
+	case TK_OPT_SYNCNT:
+		return syn_retries_default();
+	case TK_OPT_MAXSEG:
+		return 536;	/* the kernel's TCP_MSS_DEFAULT, until connected */
 	default:
-		return 0;	/* keepalive off, no user timeout */
+		/* Keepalive off, no user timeout, no window clamp on a
+		 * listener, no deferred accept. */
+		return 0;
 	}
 }
 
 /* One option: kept when the program chose it (unless force), else set.
- * Returns -1 when setsockopt failed. */
+ * Returns 1 when set, 0 when kept, -1 when setsockopt failed. */
 static int one(struct line *l, int fd, const struct tk_config *cfg,
 	       enum tk_opt o, int want, int now, int def)
 {
@@ -94,7 +122,7 @@ static int one(struct line *l, int fd, const struct tk_config *cfg,
 		put(l, " %s=on", r->label);
 	else
 		put(l, " %s=%d%s", r->label, want, r->unit);
-	return 0;
+	return 1;
 }
 
 /* True when a rule of R names addresses that can be the peer of a
@@ -141,11 +169,12 @@ static const char *listener_why(const struct tk_config *cfg,
 	return why;
 }
 
-/* Configures one socket; returns -1 when it could not be changed. */
+/* Configures one socket: 1 when an option was set, 0 when it was left
+ * alone (a filter, its state, every option the program's), -1 when it
+ * could not be changed. */
 static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		     int fd, const struct tk_diag *d,
-		     const struct tk_diag_table *t, const struct tk_netns *n,
-		     bool *reached)
+		     const struct tk_diag_table *t, const struct tk_netns *n)
 {
 	char local[64], peer[64], head[256];
 	struct sockaddr_storage ss;
@@ -155,7 +184,7 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 	bool listening = d->state == TK_TCP_LISTEN;
 	bool accepted = !listening && tk_diag_accepted(t, d);
 	const char *why;
-	int dup, bad = 0;
+	int dup, bad = 0, set = 0;
 
 	tk_effective_build(&eff, cfg);
 	tk_config_defaults(&plain_cfg);
@@ -209,6 +238,23 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		enum tk_opt o = tk_option_nth(k);
 		int now;
 
+		if (tk_effective_sets(&eff, o) && !listening &&
+		    tk_option_rows[o].when != TK_WHEN_ANY) {
+			/* Counts only before the handshake, or only on a
+			 * listener: nothing to change on a connection. */
+			if (tk_option_rows[o].when == TK_WHEN_HANDSHAKE)
+				put(&l, " %s=skipped(connected already)",
+				    tk_option_rows[o].label);
+			continue;
+		}
+		if (tk_effective_sets(&eff, o) && !listening &&
+		    o == TK_OPT_WINDOW_CLAMP && !cfg->force) {
+			/* A connection holds a clamp the kernel chose at the
+			 * handshake: no value tells a program's from it. */
+			put(&l, " %s=kept(the kernel's or the program's; "
+			    "--force sets it)", tk_option_rows[o].label);
+			continue;
+		}
 		if (!tk_effective_sets(&eff, o)) {
 			/* Said only where tcpkeep would set it but the
 			 * configuration (an alias of 0) leaves it alone. */
@@ -222,8 +268,15 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 			close(dup);
 			return -1;
 		}
-		bad |= one(&l, dup, cfg, o, eff.value[o], now,
-			   default_of(n, o));
+		switch (one(&l, dup, cfg, o, eff.value[o], now,
+			    default_of(n, o))) {
+		case -1:
+			bad = 1;
+			break;
+		case 1:
+			set = 1;
+			break;
+		}
 	}
 	close(dup);
 	if (listening)
@@ -233,53 +286,34 @@ static int configure(const struct tk_config *cfg, const struct tk_proc *p,
 		return -1;
 	}
 	printf("%s\n", l.buf);
-	*reached = true;
-	return 0;
+	return set;
 }
 
-int tk_pid_main(int argc, char **argv)
+/* The options on the sockets the processes PIDS hold now: every applier
+ * of running processes (--pid, and --cgroup for what a cgroup holds when
+ * it attaches) goes through here.  Returns 1 when a socket could not be
+ * changed or a process read, else 0; C counts the sockets. */
+int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
+		     size_t npids, unsigned flags, struct tk_pid_counts *c)
 {
-	static struct tk_config cfg;	/* large: the rule tables */
 	struct tk_scan s;
-	pid_t *pids;
 	size_t *first;		/* per socket of the table: its first holder + 1 */
+	bool quiet = flags & TK_PID_MEMBERS;
 	int failed = 0;
-	bool reached = false;
+	static struct tk_config own;	/* large: the rule tables */
 
-	if (argc < 2 || strcmp(argv[0], "--") != 0) {
-		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
-		return TK_EXIT_USAGE;
-	}
-	pids = calloc((size_t)argc, sizeof *pids);
-	if (pids == NULL)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (tk_parse_pid(argv[i], &pids[i - 1]) < 0) {
-			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
-				argv[i]);
-			free(pids);
-			return TK_EXIT_USAGE;
-		}
-	{
-		unsigned file_problems;
-
-		/* The environment's bad values stop it (they are the
-		 * caller's); the file's are reported, the rest applies. */
-		if (tk_tool_config(&cfg, "", warn, NULL, "tcpkeep",
-				   &file_problems) > 0) {
-			free(pids);
-			return TK_EXIT_USAGE;
-		}
-	}
-	if (tk_scan_run(&s, pids, (size_t)argc - 1) < 0) {
+	memset(c, 0, sizeof *c);
+	if (npids == 0)		/* tk_scan_run would take every process */
+		return 0;
+	if (tk_scan_run(&s, pids, npids) < 0) {
 		perror("tcpkeep: --pid");
-		free(pids);
 		return 1;
 	}
 
 	first = calloc(s.diag.n + 1, sizeof *first);
 	if (first == NULL) {
 		perror("tcpkeep: --pid");
+		tk_scan_free(&s);
 		return 1;
 	}
 	for (size_t i = 0; i < s.nprocs; i++) {
@@ -287,28 +321,34 @@ int tk_pid_main(int argc, char **argv)
 		const struct tk_netns *n = tk_scan_netns(&s, p->netns);
 		size_t found = 0;
 
+		/* A member that ended since the cgroup was read is no
+		 * failure: it holds nothing now. */
+		if (p->err == ESRCH && quiet)
+			continue;
 		if (p->err != 0) {
 			fprintf(stderr, "tcpkeep: PID %d: %s\n", (int)p->pid,
 				tk_proc_why(p->err));
+			c->procs_failed++;
 			failed = 1;
 			continue;
-		}
-		{
-			/* Its own [program] sections: the file's for what
-			 * /proc/PID/exe names (quiet: said above). */
-			char exe[4096];
-			unsigned file_problems;
-
-			(void)tk_tool_config(&cfg, tk_conf_exe(p->pid, exe,
-								 sizeof exe),
-					     NULL, NULL, NULL, &file_problems);
 		}
 		if (p->count > 0 && (n == NULL || !n->dumped)) {
 			fprintf(stderr, "tcpkeep: PID %d (%s): cannot read the sockets of its network namespace: %s\n",
 				(int)p->pid, p->comm,
 				n ? tk_netns_why(n->err) : "unknown namespace");
+			c->procs_failed++;
 			failed = 1;
 			continue;
+		}
+		if (flags & TK_PID_SECTIONS) {
+			/* Its own [program] sections: the file's for what
+			 * /proc/PID/exe names (quiet: said at the start). */
+			char exe[4096];
+			unsigned file_problems;
+
+			(void)tk_tool_config(&own, tk_conf_exe(p->pid, exe,
+								 sizeof exe),
+					     NULL, NULL, false, &file_problems);
 		}
 		for (size_t k = p->first; k < p->first + p->count; k++) {
 			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode,
@@ -339,22 +379,81 @@ int tk_pid_main(int argc, char **argv)
 				fprintf(stderr, "tcpkeep: PID %d (%s): cannot reach its sockets: %s\n",
 					(int)p->pid, p->comm,
 					w ? w : strerror(p->pidfd_err));
+				c->procs_failed++;
 				failed = 1;
 				break;
 			}
-			if (configure(&cfg, p, s.socks[k].fd, d, &s.diag, n,
-				      &reached) < 0)
+			switch (configure(flags & TK_PID_SECTIONS ? &own : cfg,
+					  p, s.socks[k].fd, d, &s.diag, n)) {
+			case -1:
+				c->failed++;
 				failed = 1;
+				break;
+			case 0:
+				c->left++;
+				break;
+			default:
+				c->changed++;
+			}
 		}
-		if (found == 0)
+		if (found == 0 && !quiet)
 			printf("PID %d (%s): no TCP sockets\n", (int)p->pid, p->comm);
 	}
-	if (reached)
-		printf("Sockets these processes open from now on are not reached: "
-		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
 	fflush(stdout);
 	tk_scan_free(&s);
 	free(first);
+	return failed;
+}
+
+/* How many: the last line, for a person and for a script. */
+void tk_pid_summary(const struct tk_pid_counts *c)
+{
+	printf("%zu socket%s changed, %zu left alone", c->changed,
+	       c->changed == 1 ? "" : "s", c->left);
+	if (c->failed > 0)
+		printf(", %zu could not be changed", c->failed);
+	if (c->procs_failed > 0)
+		printf(", %zu process%s not read", c->procs_failed,
+		       c->procs_failed == 1 ? "" : "es");
+	putchar('\n');
+	fflush(stdout);
+}
+
+int tk_pid_main(int argc, char **argv)
+{
+	static struct tk_config cfg;	/* large: the rule tables */
+	struct tk_pid_counts c;
+	unsigned file_problems;
+	pid_t *pids;
+	int failed;
+
+	if (argc < 2 || strcmp(argv[0], "--") != 0) {
+		fprintf(stderr, "tcpkeep: --pid needs a process ID\n");
+		return TK_EXIT_NOT_STARTED;
+	}
+	pids = calloc((size_t)argc, sizeof *pids);
+	if (pids == NULL)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (tk_parse_pid(argv[i], &pids[i - 1]) < 0) {
+			fprintf(stderr, "tcpkeep: bad value '%s' for --pid: expected a process ID\n",
+				argv[i]);
+			free(pids);
+			return TK_EXIT_NOT_STARTED;
+		}
+	/* The environment's bad values stop it (they are the caller's); the
+	 * file's are reported, the rest applies. */
+	if (tk_tool_config(&cfg, "", tk_pid_warn, NULL, true, &file_problems)
+	    > 0) {
+		free(pids);
+		return TK_EXIT_NOT_STARTED;
+	}
+	failed = tk_pid_configure(&cfg, pids, (size_t)argc - 1,
+				  TK_PID_SECTIONS, &c);
+	if (c.changed > 0)
+		printf("Sockets these processes open from now on are not reached: "
+		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");
+	tk_pid_summary(&c);
 	free(pids);
 	return failed;
 }

@@ -6,14 +6,14 @@
  * newline is never printed, and a bad value is refused, not passed on. */
 #include "autoconfig.h"
 
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 /* NAME='value' with every ' written as '\'' : one token for sh, eval-safe
  * whatever the value holds. */
@@ -54,7 +54,7 @@ int print_env(const char *preload)
 			print_export(names[i], strlen(names[i]), value);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write the environment: %s\n", me,
+		fprintf(stderr, "%s: cannot write the environment: %s\n", tk_me,
 			strerror(errno));
 		return 1;
 	}

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "cli/helper.h"
 
 /* Finds NAME the way execvp(3) does: a name with a slash is taken as it
  * is, otherwise each PATH entry is tried (an empty entry is the current
@@ -25,25 +25,25 @@ int resolve_command(const char *name, char *path_out, size_t len)
 	struct stat st;
 
 	if (name[0] == '\0') {
-		fprintf(stderr, "%s: cannot run '': command not found\n", me);
-		return EXIT_NOT_FOUND;
+		fprintf(stderr, "%s: cannot run '': command not found\n", tk_me);
+		return TK_EXIT_NOT_FOUND;
 	}
 	if (strchr(name, '/') != NULL) {
 		if (stat(name, &st) < 0) {
-			fprintf(stderr, "%s: cannot run '%s': %s\n", me, name,
+			fprintf(stderr, "%s: cannot run '%s': %s\n", tk_me, name,
 				strerror(errno));
 			return errno == ENOENT || errno == ENOTDIR ?
-				EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+				TK_EXIT_NOT_FOUND : TK_EXIT_CANNOT_EXEC;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "%s: cannot run '%s': is a directory\n",
-				me, name);
-			return EXIT_CANNOT_EXEC;
+				tk_me, name);
+			return TK_EXIT_CANNOT_EXEC;
 		}
 		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0) {
 			fprintf(stderr, "%s: cannot run '%s': not an executable file\n",
-				me, name);
-			return EXIT_CANNOT_EXEC;
+				tk_me, name);
+			return TK_EXIT_CANNOT_EXEC;
 		}
 		snprintf(path_out, len, "%s", name);
 		return 0;
@@ -77,12 +77,12 @@ int resolve_command(const char *name, char *path_out, size_t len)
 		p = end;
 	}
 	if (denied) {
-		fprintf(stderr, "%s: cannot run '%s': %s\n", me, name,
+		fprintf(stderr, "%s: cannot run '%s': %s\n", tk_me, name,
 			is_dir ? "is a directory" : "not an executable file");
-		return EXIT_CANNOT_EXEC;
+		return TK_EXIT_CANNOT_EXEC;
 	}
-	fprintf(stderr, "%s: cannot run '%s': command not found\n", me, name);
-	return EXIT_NOT_FOUND;
+	fprintf(stderr, "%s: cannot run '%s': command not found\n", tk_me, name);
+	return TK_EXIT_NOT_FOUND;
 }
 
 /* The path for the wrapper's `exec "$path"`, followed by '.' (command
@@ -96,7 +96,7 @@ int print_exec_path(const char *path)
 
 	printf("%s%s.", dot, path);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write to the wrapper: %s\n", me,
+		fprintf(stderr, "%s: cannot write to the wrapper: %s\n", tk_me,
 			strerror(errno));
 		return 1;
 	}

@@ -9,10 +9,14 @@
  * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
-#include "config.h"
-#include "records.h"
-#include "running.h"
-#include "conftool.h"
+#include "common/config.h"
+#include "host/records.h"
+#include "cli/helper.h"
+#include "host/cgroup.h"
+#include "host/conftool.h"
+#include "host/exit.h"
+#include "host/running.h"
+#include "cli/metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,11 +43,21 @@ struct row {
 };
 
 struct opts {
-	bool json, at_risk_only;
+	bool json, prometheus, at_risk_only;
 	uint64_t max_idle_ms;
 	pid_t *pids;
 	size_t npids;
+	/* --cgroup: PIDS are its members, read from the cgroup tree (none
+	 * when it is empty); NOTSEEN of them in another PID namespace. */
+	const char *cgroup;
+	size_t notseen;
 };
+
+/* --pid: the processes were named, and each must be read. */
+static bool named(const struct opts *o)
+{
+	return o->npids > 0 && o->cgroup == NULL;
+}
 
 static int usage(const char *what, const char *value)
 {
@@ -54,7 +68,7 @@ static int usage(const char *what, const char *value)
 			"a duration (300, 300s, 5m, 1h, 500ms)");
 	else
 		fprintf(stderr, "tcpkeep: --status: %s\n", what);
-	return TK_EXIT_USAGE;
+	return TK_EXIT_NOT_STARTED;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -69,12 +83,17 @@ static int parse(int argc, char **argv, struct opts *o)
 
 		if (strcmp(a, "--json") == 0) {
 			o->json = true;
+		} else if (strcmp(a, "--prometheus") == 0) {
+			o->prometheus = true;
 		} else if (strcmp(a, "--at-risk") == 0) {
 			o->at_risk_only = true;
+		} else if (strcmp(a, "--cgroup") == 0 && i + 1 < argc &&
+			   o->cgroup == NULL) {
+			o->cgroup = argv[++i];
 		} else if (strcmp(a, "--max-idle") == 0 || strcmp(a, "--pid") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "tcpkeep: option %s needs a value\n", a);
-				return TK_EXIT_USAGE;
+				return TK_EXIT_NOT_STARTED;
 			}
 			if (a[2] == 'm') {
 				if (tk_parse_duration_ms(argv[i + 1], TK_UNIT_S,
@@ -87,9 +106,22 @@ static int parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else {
 			fprintf(stderr, "tcpkeep: --status: unknown argument '%s'\n", a);
-			return TK_EXIT_USAGE;
+			return TK_EXIT_NOT_STARTED;
 		}
 	}
+	if (o->cgroup != NULL) {
+		if (o->npids > 0)
+			return usage("--pid and --cgroup cannot be used together",
+				     NULL);
+		free(o->pids);
+		if (tk_cgroup_pids(o->cgroup, &o->pids, &o->npids,
+				   &o->notseen) < 0)
+			return TK_EXIT_NOT_STARTED;
+	}
+	if (o->prometheus && (o->json || o->at_risk_only))
+		return usage(o->json ? "--prometheus and --json cannot be used together" :
+			     "--prometheus and --at-risk cannot be used together",
+			     NULL);
 	return 0;
 }
 
@@ -406,7 +438,7 @@ static void collect_proc(struct listing *l, const struct tk_proc *p)
 	}
 	if (unread == 0)
 		return;
-	if (l->o->npids == 0) {
+	if (!named(l->o)) {
 		l->socks_unread += unread;
 		return;
 	}
@@ -438,7 +470,10 @@ int tk_status_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	tk_records_load(&rs, TK_RECORDS_DIR);
-	if (tk_scan_run(&s, o.pids, o.npids) < 0) {
+	/* An empty cgroup: no process, not every process. */
+	if (o.cgroup != NULL && o.npids == 0)
+		memset(&s, 0, sizeof s);
+	else if (tk_scan_run(&s, o.pids, o.npids) < 0) {
 		perror("tcpkeep: --status");
 		return 1;
 	}
@@ -459,7 +494,7 @@ int tk_status_main(int argc, char **argv)
 
 		if (p->err == 0) {
 			collect_proc(&l, p);
-		} else if (o.npids > 0) {
+		} else if (named(&o)) {
 			fprintf(stderr, "tcpkeep: --status: PID %d: %s\n",
 				(int)p->pid, tk_proc_why(p->err));
 			l.status = 1;
@@ -470,10 +505,35 @@ int tk_status_main(int argc, char **argv)
 	rows = l.rows;
 	nrows = l.nrows;
 	status = l.status;
-	if (o.npids == 0)
+	l.procs_unread += o.notseen;
+	if (o.npids == 0 && o.cgroup == NULL)
 		for (size_t i = 0; i < s.diag.n; i++)
 			hidden += !seen[i];
 
+	if (o.prometheus) {
+		static struct tk_metrics m;
+
+		for (size_t i = 0; i < nrows; i++) {
+			tk_metrics_add(&m, rows[i].d->state, rows[i].keepalive,
+				       rows[i].source);
+			m.at_risk += rows[i].at_risk;
+		}
+		m.max_idle_ms = o.max_idle_ms;
+		m.attachments = rs.n;
+		m.socks_not_visible = hidden + l.socks_unread;
+		m.procs_not_visible = l.procs_unread;
+		tk_metrics_print(&m);
+		/* The figures say what was not visible; the file is
+		 * written all the same. */
+		fflush(stdout);
+		status = ferror(stdout) ? 1 : l.status;
+		free(rows);
+		free(seen);
+		free(o.pids);
+		tk_scan_free(&s);
+		tk_records_free(&rs);
+		return status;
+	}
 	if (o.json)
 		printf("{\n  \"schema\": 1,\n  \"max_idle_ms\": %llu,\n  \"connections\": [",
 		       (unsigned long long)o.max_idle_ms);

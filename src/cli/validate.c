@@ -8,15 +8,16 @@
  * set, and the spelling the user typed, for the message. */
 #include "autoconfig.h"
 
-#include "config.h"
+#include "common/config.h"
+#include "common/text.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
-#include "helper.h"
+#include "common/rules.h"
+#include "cli/helper.h"
 
 /* A value for messages: escaped and cut, so one line stays one line. */
 const char *shown(const char *value, char *buf, size_t len)
@@ -77,7 +78,7 @@ static void judged_reject(void *ctx, const char *var, const char *value,
 	    (tk_rules_parse(value, &rules, reason, sizeof reason) == 0 ||
 	     reason[0] == '\0'))
 		snprintf(reason, sizeof reason, "not a rule list");
-	fprintf(stderr, "%s: bad value '%s' %s %s%s%s%s: expected %s\n", me,
+	fprintf(stderr, "%s: bad value '%s' %s %s%s%s%s: expected %s\n", tk_me,
 		shown(value, buf, sizeof buf), option ? "for" : "in",
 		option ? option : var, reason[0] ? " (" : "", reason,
 		reason[0] ? ")" : "", accepted);
@@ -94,7 +95,7 @@ int validate_checks(int count, char *const *checks, bool environment)
 		if (strncmp(checks[i], "TCPKEEP_", 8) != 0 || colon == NULL ||
 		    colon[1] == '\0') {
 			fprintf(stderr, "%s: internal error: bad check '%s'\n",
-				me, checks[i]);
+				tk_me, checks[i]);
 			return -1;
 		}
 	}

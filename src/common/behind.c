@@ -4,7 +4,7 @@
  * use it too. */
 #include "autoconfig.h"
 
-#include "behind.h"
+#include "common/behind.h"
 
 void tk_behind_values(unsigned timeout_s, unsigned *idle_s, unsigned *intvl_s)
 {

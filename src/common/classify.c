@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Which sockets are TCP (libtcpkeep(7), "Which sockets"). */
 #include "autoconfig.h"
-#include "config.h"
-#include "classify.h"
+#include "common/config.h"
+#include "common/classify.h"
 
 #include <errno.h>
 #include <netinet/in.h>

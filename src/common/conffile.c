@@ -2,7 +2,7 @@
 /* The configuration file (conffile.h): reading it safely, one pass over
  * its lines, and its sections as layers of tk_config_apply(). */
 #include "autoconfig.h"
-#include "conffile.h"
+#include "common/conffile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "glibc-floor.h"
+/* Linked into the preload library: its fstat() binds to the oldest
+ * glibc's version too. */
+#include "preload/glibc-floor.h"
 
-#ifndef TK_CONF_PATH
-# define TK_CONF_PATH "/etc/tcpkeep.conf"
-#endif
+#include "tk-paths.h"	/* TK_CONF_PATH: $(sysconfdir)/tcpkeep.conf */
 
 const char tk_accepts_config[] = "an absolute path or none";
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "common/config.h"
 
 #define TK_CONF_SIZE_MAX 65536	/* larger files are not read */
 #define TK_CONF_PROBLEMS 16	/* kept for messages; more are counted */

@@ -5,14 +5,15 @@
  * its constructor, or from the first hook when another library's
  * constructor opens a socket before ours ran. */
 #include "autoconfig.h"
-#include "config.h"
+#include "common/config.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "behind.h"
+#include "common/behind.h"
 #if HAVE_SYS_AUXV_H
 # include <sys/auxv.h>
 #endif
@@ -23,6 +24,15 @@ const char tk_accepts_keepalive[] =
 const char tk_accepts_seconds[] =
 	"whole seconds from 1 to 32767, bare or with a unit (30, 90s, 2m, 1h, 5000ms)";
 const char tk_accepts_count[] = "a whole number from 1 to 127";
+const char tk_accepts_syncnt[] = "a whole number from 1 to 127";
+const char tk_accepts_syncnt_alias[] =
+	"a whole number from 1 to 127, or 0 for the system default";
+const char tk_accepts_maxseg[] =
+	"a whole number of bytes from 88 to 32767, or 0 for the system default";
+const char tk_accepts_window_clamp[] =
+	"a whole number of bytes from 1 to 2147483647, or 0 for the system default";
+const char tk_accepts_defer_accept[] =
+	"whole seconds from 1 to 2147483647, or 0 for the system default";
 const char tk_accepts_user_timeout[] =
 	"milliseconds from 0 to 2147483647, bare or with a unit (1500, 1500ms, 30s, 2m, 1h), or auto";
 const char tk_accepts_direction[] = "both, out or in";
@@ -51,6 +61,18 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->cnt_from = NULL;
 	cfg->user_timeout_from = NULL;
 	cfg->behind_s = 0;
+	cfg->syncnt_set = false;
+	cfg->maxseg_set = false;
+	cfg->window_clamp_set = false;
+	cfg->defer_accept_set = false;
+	cfg->syncnt = 0;
+	cfg->maxseg = 0;
+	cfg->window_clamp = 0;
+	cfg->defer_accept = 0;
+	cfg->syncnt_from = NULL;
+	cfg->maxseg_from = NULL;
+	cfg->window_clamp_from = NULL;
+	cfg->defer_accept_from = NULL;
 	cfg->enabled = true;
 	cfg->idle_set = true;
 	cfg->intvl_set = true;
@@ -60,22 +82,6 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->cnt = TK_CNT_DEFAULT;
 	cfg->direction = TK_DIR_BOTH;
 	cfg->log = TK_LOG_STDERR;
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-bool tk_word_is(const char *text, const char *word)
-{
-	size_t i = 0;
-
-	while (word[i] != '\0' &&
-	       ascii_lower((unsigned char)text[i]) ==
-	       ascii_lower((unsigned char)word[i]))
-		i++;
-	return word[i] == '\0' && text[i] == '\0';
 }
 
 /* Exact equality, for the same reason as tk_word_is. */
@@ -191,6 +197,19 @@ int tk_parse_count(const char *text, int *out)
 	return 0;
 }
 
+int tk_parse_int_range(const char *text, int lo, int hi, int *out)
+{
+	const char *p = text;
+	uint64_t value;
+
+	if (text == NULL || parse_digits(&p, &value) < 0 || *p != '\0')
+		return -1;
+	if (value < (uint64_t)lo || value > (uint64_t)hi)
+		return -1;
+	*out = (int)value;
+	return 0;
+}
+
 int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto)
 {
 	uint64_t ms;
@@ -266,6 +285,14 @@ static const char *const cnt_vars[] = {
 static const char *const user_timeout_vars[] = {
 	"TCPKEEP_USER_TIMEOUT", "TCP_USER_TIMEOUT", NULL
 };
+/* TCP_SYNCNT is libkeepalive's (Santos), like the three below, which
+ * have no TCPKEEP_ name. */
+static const char *const syncnt_vars[] = {
+	"TCPKEEP_SYNCNT", "TCP_SYNCNT", NULL
+};
+static const char *const maxseg_vars[] = { "TCP_MAXSEG", NULL };
+static const char *const window_clamp_vars[] = { "TCP_WINDOW_CLAMP", NULL };
+static const char *const defer_accept_vars[] = { "TCP_DEFER_ACCEPT", NULL };
 static const char *const enable_vars[] = {
 	"TCPKEEP_ENABLE", "DD_USE_KEEPALIVE", "KEEPALIVE", NULL
 };
@@ -282,7 +309,8 @@ const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1] = {
 	"LIBKEEPALIVE_DEBUG", "DD_TCP_KEEPALIVE_TIME", "DD_TCP_KEEPALIVE_INTVL",
 	"DD_TCP_KEEPALIVE_PROBES", "DD_USE_KEEPALIVE", "DD_DEBUG",
 	"KEEPIDLE", "KEEPINTVL", "KEEPCNT", "KEEPALIVE",
-	"TCPKEEP_BEHIND", "TCPKEEP_CONFIG", NULL
+	"TCPKEEP_SYNCNT", "TCP_SYNCNT", "TCP_MAXSEG", "TCP_WINDOW_CLAMP",
+	"TCP_DEFER_ACCEPT", "TCPKEEP_BEHIND", "TCPKEEP_CONFIG", NULL
 };
 
 struct loader {
@@ -495,6 +523,55 @@ static void load_behind(struct loader *ld, struct tk_config *cfg)
 	}
 }
 
+/* One of the options the kernel leaves alone unless asked: a whole number
+ * in [LO, HI].  A libkeepalive variable (any name but TCPKEEP_'s) also
+ * takes 0, that library's "the system default": the option stays unset. */
+static void load_int_option(struct loader *ld, const char *const *names,
+			    int lo, int hi, const char *accepted,
+			    const char *alias_accepted, int *out, bool *set,
+			    const char **from_out)
+{
+	const char *from = NULL;
+	const char *value = first_set(ld, names, &from, true);
+	bool alias;
+	int n;
+
+	if (value == NULL)
+		return;
+	alias = !(from[0] == 'T' && from[1] == 'C' && from[2] == 'P' &&
+		  from[3] == 'K');
+	if (tk_parse_int_range(value, lo, hi, &n) == 0) {
+		*out = n;
+		*set = true;
+		*from_out = from;
+		noted(ld, names[0], from, value);
+	} else if (alias && tk_parse_int_range(value, 0, 0, &n) == 0) {
+		*set = false;
+		*from_out = from;
+		noted(ld, names[0], from, value);
+	} else {
+		reject(ld, from, value, alias ? alias_accepted : accepted);
+	}
+}
+
+static void load_dropin(struct loader *ld, struct tk_config *cfg)
+{
+	load_int_option(ld, syncnt_vars, 1, TK_SYNCNT_MAX, tk_accepts_syncnt,
+			tk_accepts_syncnt_alias, &cfg->syncnt, &cfg->syncnt_set,
+			&cfg->syncnt_from);
+	load_int_option(ld, maxseg_vars, TK_MAXSEG_MIN, TK_MAXSEG_MAX,
+			tk_accepts_maxseg, tk_accepts_maxseg, &cfg->maxseg,
+			&cfg->maxseg_set, &cfg->maxseg_from);
+	load_int_option(ld, window_clamp_vars, 1, TK_INT_OPTION_MAX,
+			tk_accepts_window_clamp, tk_accepts_window_clamp,
+			&cfg->window_clamp, &cfg->window_clamp_set,
+			&cfg->window_clamp_from);
+	load_int_option(ld, defer_accept_vars, 1, TK_INT_OPTION_MAX,
+			tk_accepts_defer_accept, tk_accepts_defer_accept,
+			&cfg->defer_accept, &cfg->defer_accept_set,
+			&cfg->defer_accept_from);
+}
+
 static void load_log(struct loader *ld, struct tk_config *cfg)
 {
 	/* A secure lookup: a set-user-ID program must not be made to append
@@ -559,6 +636,7 @@ unsigned tk_config_apply(struct tk_config *cfg, tk_lookup_fn lookup,
 	load_timer(&ld, cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
 		   &cfg->cnt_from);
 	load_user_timeout(&ld, cfg);
+	load_dropin(&ld, cfg);
 
 	value = lookup(lookup_ctx, "TCPKEEP_DIRECTION", true);
 	if (value != NULL) {
@@ -599,39 +677,6 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 bool tk_config_has_filters(const struct tk_config *cfg)
 {
 	return cfg->have_only || cfg->have_skip || cfg->direction != TK_DIR_BOTH;
-}
-
-size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t used = 0, taken = 0;
-
-	if (dstlen == 0)
-		return 0;
-	for (; taken < max && src[taken] != '\0'; taken++) {
-		unsigned char c = (unsigned char)src[taken];
-		char esc[4];
-		size_t n = 0;
-
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-			esc[n++] = '\\';
-			esc[n++] = 'x';
-			esc[n++] = hex[c >> 4];
-			esc[n++] = hex[c & 15];
-		} else {
-			esc[n++] = (char)c;
-		}
-		if (used + n + 4 > dstlen)
-			break;
-		memcpy(dst + used, esc, n);
-		used += n;
-	}
-	if (src[taken] != '\0' && used + 4 <= dstlen) {
-		memcpy(dst + used, "...", 3);
-		used += 3;
-	}
-	dst[used] = '\0';
-	return used;
 }
 
 bool tk_secure_execution(void)

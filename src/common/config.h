@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Configuration: every variable of libtcpkeep(7), ENVIRONMENT, parsed once
- * into an immutable struct.  Shared by the preload module, the wrapper's
- * helper and the unit tests, so all of them apply one set of rules. */
+ * into an immutable struct.  Shared by the preload library, the wrapper's
+ * helper, tcpkeep-bpf, the unit tests and the fuzzers, so all of them
+ * apply one set of rules (doc/design.md). */
 #ifndef TCPKEEP_CONFIG_H
 #define TCPKEEP_CONFIG_H
 
@@ -9,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules.h"
+#include "common/rules.h"
+/* The parser's users quote rejected values back (tk_escape_value). */
+#include "common/text.h"
 
 #define TK_IDLE_DEFAULT_S   60
 #define TK_INTVL_DEFAULT_S  10
@@ -18,6 +21,10 @@
 #define TK_CNT_MAX          127		/* kernel's MAX_TCP_KEEPCNT */
 #define TK_USER_TIMEOUT_MAX 2147483647u	/* INT_MAX milliseconds */
 #define TK_LOG_PATH_MAX     4096
+#define TK_SYNCNT_MAX       127		/* kernel's MAX_TCP_SYNCNT */
+#define TK_MAXSEG_MIN       88		/* kernel's TCP_MIN_MSS */
+#define TK_MAXSEG_MAX       32767	/* kernel's MAX_TCP_WINDOW */
+#define TK_INT_OPTION_MAX   2147483647	/* TCP_WINDOW_CLAMP, TCP_DEFER_ACCEPT */
 /* Linux's own defaults (net.ipv4.tcp_keepalive_time, _intvl, _probes):
  * what TCPKEEP_USER_TIMEOUT=auto counts for an option left unset. */
 #define TK_KERNEL_IDLE_S    7200
@@ -39,6 +46,13 @@ struct tk_config {
 	bool user_timeout_set;		/* false: left to the kernel */
 	bool user_timeout_auto;		/* value derived from idle/intvl/cnt */
 	unsigned user_timeout_ms;
+	/* Left to the kernel unless set (TCPKEEP_SYNCNT or libkeepalive's
+	 * variables, whose 0 also leaves them alone). */
+	bool syncnt_set, maxseg_set, window_clamp_set, defer_accept_set;
+	int syncnt;		/* SYN retransmissions before connect() fails */
+	int maxseg;		/* bytes */
+	int window_clamp;	/* bytes */
+	int defer_accept;	/* seconds, a listener's option */
 	enum tk_direction direction;
 	bool have_only;
 	bool have_skip;
@@ -51,6 +65,8 @@ struct tk_config {
 	/* Name of the variable each setting came from (for messages and
 	 * --print-env); NULL when the default is in force. */
 	const char *idle_from, *intvl_from, *cnt_from, *user_timeout_from;
+	const char *syncnt_from, *maxseg_from, *window_clamp_from,
+		*defer_accept_from;
 	/* The idle timeout of the path (TCPKEEP_BEHIND, behind = in the
 	 * file), 0 when not given: idle and interval follow from it
 	 * (tk_behind_values) where no idle or interval is given beside or
@@ -91,7 +107,7 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
  * then answers without scanning the environment again.  For every name the
  * value is the one getenv() returns, the first NAME= entry of the
  * environment (glibc and musl alike), however many entries there are. */
-#define TK_CONFIG_NAME_COUNT 27
+#define TK_CONFIG_NAME_COUNT 32
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
 struct tk_env {
 	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
@@ -123,15 +139,11 @@ unsigned tk_config_apply(struct tk_config *cfg, tk_lookup_fn lookup,
 			 tk_note_fn note);
 void tk_config_finish(struct tk_config *cfg);
 
-/* Individual parsers, exposed for the wrapper's helper and the unit tests.
+/* Individual parsers, exposed for the wrapper's helper, the unit tests and
+ * the fuzzers.
  * Each returns 0 on success, -1 when TEXT is not acceptable (OUT is then
  * untouched). */
 enum tk_unit { TK_UNIT_MS, TK_UNIT_S };
-/* TEXT equals WORD, ASCII letters in either case: strcasecmp(3) without
- * the locale, and without binding a libc function at load (make bench,
- * start-up). */
-bool tk_word_is(const char *text, const char *word);
-
 int tk_parse_bool(const char *text, bool *out);
 /* What VAR (TCPKEEP_ENABLE or an alias) says of the master switch: a
  * boolean, and for KEEPALIVE (the HOWTO's library) also "skip" = off. */
@@ -144,6 +156,9 @@ int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
 int tk_parse_seconds(const char *text, int *out_s);
 /* Probe count in [1, TK_CNT_MAX]. */
 int tk_parse_count(const char *text, int *out);
+/* A whole number in [LO, HI], digits only (TCPKEEP_SYNCNT, TCP_MAXSEG,
+ * TCP_WINDOW_CLAMP, TCP_DEFER_ACCEPT). */
+int tk_parse_int_range(const char *text, int lo, int hi, int *out);
 /* Milliseconds in [0, TK_USER_TIMEOUT_MAX], bare number = ms; "auto" sets
  * *is_auto and leaves *out_ms alone. */
 int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto);
@@ -159,16 +174,16 @@ int tk_parse_log(const char *text, enum tk_log_dest *out,
  * connections get options, so the decision waits for the peer. */
 bool tk_config_has_filters(const struct tk_config *cfg);
 
-/* Copies at most MAX bytes of SRC into DST for a message, control
- * characters, quotes and backslashes as \xNN, "..." appended when cut.
- * Always NUL-terminates (DSTLEN > 0).  Returns the length written. */
-size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max);
-
 /* What each kind of value accepts, worded for messages. */
 extern const char tk_accepts_bool[];
 extern const char tk_accepts_keepalive[];
 extern const char tk_accepts_seconds[];
 extern const char tk_accepts_count[];
+extern const char tk_accepts_syncnt[];
+extern const char tk_accepts_syncnt_alias[];
+extern const char tk_accepts_maxseg[];
+extern const char tk_accepts_window_clamp[];
+extern const char tk_accepts_defer_accept[];
 extern const char tk_accepts_user_timeout[];
 extern const char tk_accepts_direction[];
 extern const char tk_accepts_log[];

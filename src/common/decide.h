@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "config.h"
-#include "rules.h"
+#include "common/config.h"
+#include "common/rules.h"
 
 enum tk_call { TK_CALL_CONNECT, TK_CALL_ACCEPT };
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "options.h"
+#include "common/options.h"
 
 static void put(struct tk_effective *eff, enum tk_opt o, int value)
 {
@@ -31,6 +31,14 @@ void tk_effective_build(struct tk_effective *eff, const struct tk_config *cfg)
 		put(eff, TK_OPT_CNT, cfg->cnt);
 	if (cfg->user_timeout_set)
 		put(eff, TK_OPT_USER_TIMEOUT, (int)cfg->user_timeout_ms);
+	if (cfg->syncnt_set)
+		put(eff, TK_OPT_SYNCNT, cfg->syncnt);
+	if (cfg->maxseg_set)
+		put(eff, TK_OPT_MAXSEG, cfg->maxseg);
+	if (cfg->window_clamp_set)
+		put(eff, TK_OPT_WINDOW_CLAMP, cfg->window_clamp);
+	if (cfg->defer_accept_set)
+		put(eff, TK_OPT_DEFER_ACCEPT, cfg->defer_accept);
 }
 
 int tk_option_read(int fd, enum tk_opt o, int *value)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "common/config.h"
 
 /* macOS names the idle time TCP_KEEPALIVE; configure tells which. */
 #if HAVE_DECL_TCP_KEEPIDLE
@@ -32,6 +32,23 @@
 # define TK_TCP_USER_TIMEOUT (-1)
 #endif
 
+/* Where the platform lacks one of libkeepalive's options (Santos). */
+#ifdef TCP_SYNCNT
+# define TK_TCP_SYNCNT TCP_SYNCNT
+#else
+# define TK_TCP_SYNCNT (-1)
+#endif
+#ifdef TCP_WINDOW_CLAMP
+# define TK_TCP_WINDOW_CLAMP TCP_WINDOW_CLAMP
+#else
+# define TK_TCP_WINDOW_CLAMP (-1)
+#endif
+#ifdef TCP_DEFER_ACCEPT
+# define TK_TCP_DEFER_ACCEPT TCP_DEFER_ACCEPT
+#else
+# define TK_TCP_DEFER_ACCEPT (-1)
+#endif
+
 /* SO_KEEPALIVE is row 0 and is set last (tk_option_nth): turning it on
  * arms the first probe with whatever idle time the socket holds then.
  * New rows go at the end: the preload library and the eBPF program keep
@@ -42,7 +59,22 @@ enum tk_opt {
 	TK_OPT_INTVL,
 	TK_OPT_CNT,
 	TK_OPT_USER_TIMEOUT,
+	TK_OPT_SYNCNT,
+	TK_OPT_MAXSEG,
+	TK_OPT_WINDOW_CLAMP,
+	TK_OPT_DEFER_ACCEPT,
 	TK_OPT_COUNT
+};
+
+/* When a row's value does anything.  The keepalive rows count on any TCP
+ * socket; TCP_SYNCNT and TCP_MAXSEG only before the handshake (an
+ * established connection keeps them, but they change nothing more); a
+ * listener's option only on a socket that listens.  Appliers that meet
+ * sockets later than socket() (--pid, eBPF) read this column. */
+enum tk_when {
+	TK_WHEN_ANY = 0,
+	TK_WHEN_HANDSHAKE,
+	TK_WHEN_LISTENER
 };
 
 struct tk_option_row {
@@ -52,6 +84,7 @@ struct tk_option_row {
 	int level;
 	int optname;		/* -1: not on this platform */
 	bool mptcp;		/* an MPTCP socket accepts it */
+	enum tk_when when;
 };
 
 /* In the header, static: the library's inline appliers read it with
@@ -68,10 +101,20 @@ static const struct tk_option_row tk_option_rows[TK_OPT_COUNT] = {
 			 IPPROTO_TCP, TCP_KEEPCNT, true },
 	[TK_OPT_USER_TIMEOUT] = { "TCP_USER_TIMEOUT", "user_timeout", "ms",
 				  IPPROTO_TCP, TK_TCP_USER_TIMEOUT, false },
+	[TK_OPT_SYNCNT] = { "TCP_SYNCNT", "syncnt", "", IPPROTO_TCP,
+			    TK_TCP_SYNCNT, false, TK_WHEN_HANDSHAKE },
+	[TK_OPT_MAXSEG] = { "TCP_MAXSEG", "maxseg", "", IPPROTO_TCP,
+			    TCP_MAXSEG, false, TK_WHEN_HANDSHAKE },
+	[TK_OPT_WINDOW_CLAMP] = { "TCP_WINDOW_CLAMP", "window_clamp", "",
+				  IPPROTO_TCP, TK_TCP_WINDOW_CLAMP, false,
+				  TK_WHEN_ANY },
+	[TK_OPT_DEFER_ACCEPT] = { "TCP_DEFER_ACCEPT", "defer_accept", "s",
+				  IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, true,
+				  TK_WHEN_LISTENER },
 };
 
-/* The K-th row in the order options are set: the timers first, then
- * SO_KEEPALIVE. */
+/* The K-th row in the order options are set: the timers (and the other
+ * rows) first, then SO_KEEPALIVE. */
 static inline enum tk_opt tk_option_nth(unsigned k)
 {
 	return (enum tk_opt)((k + 1) % TK_OPT_COUNT);

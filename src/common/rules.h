@@ -81,6 +81,10 @@ struct tk_rules {
 int tk_rules_parse(const char *text, struct tk_rules *out,
 		   char *err, size_t errlen);
 
+/* Fills RULES->index from RULES->rule[0 .. count-1] (tk_rules_parse
+ * does; rules-match.c). */
+void tk_rules_compile(struct tk_rules *rules);
+
 /* True when PEER (AF_INET or AF_INET6, v4-mapped IPv6 treated as IPv4)
  * with the service port SERVICE_PORT (host byte order) matches any rule.
  * A NULL or short PEER, or one of another family, matches only port-only

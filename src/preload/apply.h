@@ -32,15 +32,28 @@ _Static_assert(TK_PROG_BIT(TK_OPT_IDLE) == TK_PROG_IDLE &&
 	       TK_PROG_BIT(TK_OPT_INTVL) == TK_PROG_INTVL &&
 	       TK_PROG_BIT(TK_OPT_CNT) == TK_PROG_CNT &&
 	       TK_PROG_BIT(TK_OPT_USER_TIMEOUT) == TK_PROG_USER_TO &&
-	       TK_PROG_BIT(TK_OPT_COUNT) - TK_PROG_BIT(0) == TK_PROG_MASK,
+	       TK_PROG_BIT(TK_OPT_SYNCNT) == TK_PROG_SYNCNT &&
+	       TK_PROG_BIT(TK_OPT_MAXSEG) == TK_PROG_MAXSEG &&
+	       TK_PROG_BIT(TK_OPT_WINDOW_CLAMP) == TK_PROG_WINDOW_CLAMP &&
+	       TK_PROG_BIT(TK_OPT_DEFER_ACCEPT) == TK_PROG_DEFER_ACCEPT &&
+	       TK_PROG_BIT(TK_OPT_COUNT) - TK_PROG_BIT(0) == TK_PROG_MASK &&
+	       TK_PROG_MASK <= (tk_fd_entry)~0u,
 	       "one TK_PROG_* bit per row of options.h, in its order");
+/* tk_apply() sets the keepalive rows one by one and libkeepalive's behind
+ * one test; TCP_DEFER_ACCEPT is a listener's, set at listen(). */
+_Static_assert(TK_OPT_USER_TIMEOUT + 1 == TK_OPT_SYNCNT &&
+	       TK_OPT_WINDOW_CLAMP + 1 == TK_OPT_DEFER_ACCEPT &&
+	       TK_OPT_DEFER_ACCEPT + 1 == TK_OPT_COUNT,
+	       "tk_apply() knows the rows in this order");
+/* What a configuration of the keepalive options alone leaves unset. */
+#define TK_PROG_UNSET_PLAIN (TK_PROG_USER_TO | TK_PROG_DROPIN)
 
 /* The effective options (options.h), computed once at load. */
 struct tk_options {
 	int value[TK_OPT_COUNT];
 	/* TK_PROG_* bits of the options the configuration leaves alone:
-	 * never set, like the program's own.  TK_PROG_USER_TO is here
-	 * unless a user timeout was asked for. */
+	 * never set, like the program's own.  TK_PROG_USER_TO and
+	 * TK_PROG_DROPIN are here unless those options were asked for. */
 	unsigned unset;
 	/* What tk_apply() calls: the real setsockopt(), taken when the
 	 * options are built (after the constructor bound it) and read only
@@ -115,7 +128,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 	/* Unrolled: the rows are constants and every call is inline, as
 	 * if written out one by one. */
 #pragma GCC unroll 16
-	for (unsigned k = 0; k + 1 < TK_OPT_COUNT; k++) {
+	for (unsigned k = 0; k < TK_OPT_USER_TIMEOUT; k++) {
 		enum tk_opt o = tk_option_nth(k);
 
 		rc = tk_apply_one(opts, fd, tk_option_rows[o].level,
@@ -130,6 +143,19 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 			proven = true;
 		}
 		proven |= rc == 0;
+	}
+	/* libkeepalive's options: one test when none is asked for, and
+	 * none at all where SKIP is a constant that holds them. */
+	if (__builtin_expect((~skip & (TK_PROG_DROPIN &
+				       ~TK_PROG_DEFER_ACCEPT)) != 0, 0)) {
+#pragma GCC unroll 16
+		for (unsigned o = TK_OPT_SYNCNT; o < TK_OPT_DEFER_ACCEPT; o++) {
+			rc = tk_apply_one(opts, fd, tk_option_rows[o].level,
+					  tk_option_rows[o].optname,
+					  &opts->value[o], TK_PROG_BIT(o), skip,
+					  unset, tk_option_rows[o].label, line);
+			proven |= rc == 0;
+		}
 	}
 	if (!proven && !tk_fd_is_tcp(fd)) {
 		*errno_p = saved_errno;
@@ -155,19 +181,30 @@ static inline unsigned tk_option_bit(int level, int name)
 	return o < 0 ? 0 : TK_PROG_BIT(o);
 }
 
-/* A cheap first test for setsockopt(): false for every option tcpkeep
- * does not manage but a few whose number is the same as one of ours at
- * another level (SO_BROADCAST, IP_OPTIONS, ...), which tk_option_bit()
- * then sorts out.  The name modulo 32 picks a bit of one constant: the
- * loop over the rows folds into it. */
-static inline bool tk_option_maybe(int name)
+/* The names of the rows in UNSET's complement, as bits modulo 32: the
+ * options a configuration sets.  With UNSET 0, every row's: a constant. */
+static inline unsigned tk_option_names(unsigned unset)
 {
 	unsigned names = 0;
 
 #pragma GCC unroll 16
 	for (int o = 0; o < TK_OPT_COUNT; o++)
-		if (tk_option_rows[o].optname >= 0)
+		if (tk_option_rows[o].optname >= 0 &&
+		    !(unset & TK_PROG_BIT(o)))
 			names |= 1u << (tk_option_rows[o].optname & 31);
+	return names;
+}
+
+/* A cheap first test for setsockopt(): false for every option that is
+ * not one the configuration sets but a few whose number is the same as
+ * one of those at another level (SO_BROADCAST, IP_OPTIONS, ...), which
+ * tk_option_bit() then sorts out.  The name modulo 32 picks a bit of
+ * NAMES (tk_option_names()).  Only the rows configured count: an option
+ * left to the system is the program's whatever it does, and
+ * libkeepalive's rows share numbers with SO_REUSEADDR and SO_SNDBUF,
+ * which programs set all the time. */
+static inline bool tk_option_maybe(unsigned names, int name)
+{
 	return (names >> ((unsigned)name & 31)) & 1;
 }
 

@@ -37,7 +37,7 @@
 /* Twice the size of the record: close() indexes it with the number
  * masked to 21 bits instead of testing it (fdstate.h), and the upper half
  * takes what a negative or too large number writes. */
-uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
+tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
 
 /* True unless this is a vfork() child, which shares the record with its
  * suspended parent while its descriptor table is a copy: the numbers it
@@ -109,7 +109,7 @@ static int close_recorded(int fd)
  * only zeros. */
 int tk_hook_close(int fd)
 {
-	uint8_t *entry = &tk_fd_table[(unsigned)fd & TK_FDSTATE_CLOSE_MASK];
+	tk_fd_entry *entry = &tk_fd_table[(unsigned)fd & TK_FDSTATE_CLOSE_MASK];
 
 	if (__builtin_expect((__atomic_load_n(entry, __ATOMIC_RELAXED) &
 			      __atomic_load_n(&close_guard,
@@ -211,17 +211,17 @@ void tk_hook_closefrom(int fd)
 #endif
 
 /* Which pages of the record, from FIRST to LAST, hold anything, into
- * USED (one byte per page of STEP bytes, bit 0): the kernel's page map
+ * USED (one byte per page of PAGESIZE bytes, bit 0): the kernel's page map
  * says, for each, whether it is present or swapped out; a page never
  * written is neither.  (mincore() says only which are resident, and a
  * swapped-out page holds entries all the same.)  Read a few entries at a
  * time, the stack of a signal handler being small.  False when the map
  * cannot be read. */
-static bool pages_in_use(unsigned char *used, unsigned long step,
+static bool pages_in_use(unsigned char *used, unsigned long pagesize,
 			 size_t first, size_t last)
 {
 	uint64_t map[32];
-	off_t at = (off_t)(((uintptr_t)tk_fd_table / step + first) *
+	off_t at = (off_t)(((uintptr_t)tk_fd_table / pagesize + first) *
 			   sizeof map[0]);
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	bool ok = fd >= 0;
@@ -247,10 +247,11 @@ static bool pages_in_use(unsigned char *used, unsigned long step,
 
 void tk_fd_forget_range(unsigned first, unsigned last)
 {
-	unsigned char used[TK_FDSTATE_SIZE / 4096 + 1];
+	unsigned char used[TK_FDSTATE_SIZE / (4096 / sizeof(tk_fd_entry)) + 1];
 	/* Asked here, not at load: sysconf() would cost every process its
-	 * symbol lookup at start. */
-	unsigned long step = (unsigned long)sysconf(_SC_PAGESIZE);
+	 * symbol lookup at start.  STEP: the entries in one page. */
+	unsigned long pagesize = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned long step = pagesize / sizeof(tk_fd_entry);
 
 	if (first >= TK_FDSTATE_SIZE || first > last)
 		return;
@@ -258,10 +259,10 @@ void tk_fd_forget_range(unsigned first, unsigned last)
 		last = TK_FDSTATE_SIZE - 1;
 	/* Only the pages ever written can hold an entry: reading the others
 	 * would map each one. */
-	if (step < 4096 || step > TK_FDSTATE_SIZE / 2 ||
+	if (pagesize < 4096 || step > TK_FDSTATE_SIZE / 2 ||
 	    TK_FDSTATE_SIZE % step != 0 ||
-	    (uintptr_t)tk_fd_table % step != 0 ||
-	    !pages_in_use(used, step, first / step, last / step)) {
+	    (uintptr_t)tk_fd_table % pagesize != 0 ||
+	    !pages_in_use(used, pagesize, first / step, last / step)) {
 		step = TK_FDSTATE_SIZE;
 		used[0] = 1;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the library knows of each descriptor: one byte per fd number below
+/* What the library knows of each descriptor: one entry per fd number below
  * TK_FDSTATE_SIZE (2^20, Linux's default fs.nr_open).  It lets connect()
  * on a UDP or Unix socket, and accept() on a listener already decided,
  * cost no system call at all, and it remembers which options the program
@@ -16,8 +16,8 @@
  * of descriptors.c leave the parent's entries alone there.
  *
  * This is the library's only mutable state besides the configuration,
- * written once at load.  It needs no lock: each entry is one byte, read and
- * stored atomically (relaxed: an entry describes its own descriptor and
+ * written once at load.  It needs no lock: each entry is one aligned 16-bit
+ * word, read and stored atomically (relaxed: an entry describes its own descriptor and
  * orders nothing else).  A child made by fork() inherits the table together
  * with the descriptors it describes.
  *
@@ -59,13 +59,27 @@ _Static_assert(TK_FD_UNSEEN == 0 && TK_FD_PENDING == 2 &&
 	       "TK_FD_UNDECIDED relies on these values");
 
 /* Options the program set itself before a decision was taken: the
- * decision then leaves them alone. */
-#define TK_PROG_KEEPALIVE 0x08u
-#define TK_PROG_IDLE      0x10u
-#define TK_PROG_INTVL     0x20u
-#define TK_PROG_CNT       0x40u
-#define TK_PROG_USER_TO   0x80u
-#define TK_PROG_MASK      0xf8u
+ * decision then leaves them alone.  One bit per row of options.h: the
+ * nine rows and the state take 12 bits, so an entry is 16 bits wide.  The
+ * table is zero-filled memory that only the entries written make dirty:
+ * a program whose descriptors stay below 2048 touches one page, as with
+ * one-byte entries below 4096 (libtcpkeep(7) has the figures). */
+#define TK_PROG_KEEPALIVE    0x008u
+#define TK_PROG_IDLE         0x010u
+#define TK_PROG_INTVL        0x020u
+#define TK_PROG_CNT          0x040u
+#define TK_PROG_USER_TO      0x080u
+#define TK_PROG_SYNCNT       0x100u
+#define TK_PROG_MAXSEG       0x200u
+#define TK_PROG_WINDOW_CLAMP 0x400u
+#define TK_PROG_DEFER_ACCEPT 0x800u
+#define TK_PROG_MASK         0xff8u
+/* libkeepalive's options, which configurations rarely set: one test
+ * passes them all by (tk_apply). */
+#define TK_PROG_DROPIN (TK_PROG_SYNCNT | TK_PROG_MAXSEG | \
+			TK_PROG_WINDOW_CLAMP | TK_PROG_DEFER_ACCEPT)
+
+typedef uint16_t tk_fd_entry;
 
 /* The record is the first TK_FDSTATE_SIZE bytes.  The table is twice
  * that, so that close() can clear an entry with no range test: it masks
@@ -76,7 +90,7 @@ _Static_assert(TK_FD_UNSEEN == 0 && TK_FD_PENDING == 2 &&
  * then asked of the kernel again).  Page-aligned so that forgetting a
  * range can ask which pages were ever written (tk_fd_forget_range). */
 #define TK_FDSTATE_CLOSE_MASK (2u * TK_FDSTATE_SIZE - 1u)
-extern TCPKEEP_HIDDEN uint8_t tk_fd_table[2 * TK_FDSTATE_SIZE];
+extern TCPKEEP_HIDDEN tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE];
 
 /* The entry of FD; TK_FD_UNSEEN for a number beyond the table. */
 static inline unsigned tk_fd_get(int fd)
@@ -105,14 +119,14 @@ static inline bool tk_fd_decided(int fd)
 static inline void tk_fd_put(int fd, unsigned value)
 {
 	if ((unsigned)fd < TK_FDSTATE_SIZE)
-		__atomic_store_n(&tk_fd_table[fd], (uint8_t)value,
+		__atomic_store_n(&tk_fd_table[fd], (tk_fd_entry)value,
 				 __ATOMIC_RELAXED);
 }
 
 static inline void tk_fd_add_prog(int fd, unsigned bits)
 {
 	if ((unsigned)fd < TK_FDSTATE_SIZE)
-		__atomic_fetch_or(&tk_fd_table[fd], (uint8_t)bits,
+		__atomic_fetch_or(&tk_fd_table[fd], (tk_fd_entry)bits,
 				  __ATOMIC_RELAXED);
 }
 

@@ -42,10 +42,9 @@ static void debug_forced(int fd, unsigned bit, int wanted)
 
 	debug_start(&line, fd, "setsockopt");
 	tk_line_str(&line, ": ignored ");
-	tk_line_str(&line, bit == TK_PROG_KEEPALIVE ? "SO_KEEPALIVE" :
-		    bit == TK_PROG_IDLE ? "TCP_KEEPIDLE" :
-		    bit == TK_PROG_INTVL ? "TCP_KEEPINTVL" :
-		    bit == TK_PROG_CNT ? "TCP_KEEPCNT" : "TCP_USER_TIMEOUT");
+	for (int o = 0; o < TK_OPT_COUNT; o++)
+		if (bit == TK_PROG_BIT(o))
+			tk_line_str(&line, tk_option_rows[o].name);
 	tk_line_str(&line, "=");
 	tk_line_long(&line, wanted);
 	tk_line_str(&line, " (TCPKEEP_FORCE)");

@@ -2,16 +2,17 @@
 /* The oldest glibc the library loads into: 2.17 (CentOS 7, Ubuntu 18.04).
  * A symbol version the process's C library lacks stops every program at
  * start, so the library must not need any version newer than that,
- * whichever glibc it was built with.  Two calls of ours got new default
- * versions after 2.17, and are bound here to the versions every glibc since
+ * whichever glibc it was built with.  One call of ours got a new default
+ * version after 2.17, and is bound here to the version every glibc since
  * the first of each ABI has, and keeps:
  *
- *   dlsym   moved from libdl.so.2 into libc.so.6 in 2.34 (GLIBC_2.34); the
- *           old version stays in both, and the library lists libdl.so.2 so
- *           that an older glibc loads the file that has it;
  *   fstat   a function of its own only since 2.33; before, it was an
  *           inline call of __fxstat with the layout version of struct stat,
  *           which every later glibc still exports.
+ *
+ * dlsym(), which moved from libdl.so.2 into libc.so.6 in 2.34, is not
+ * linked at all: the binder finds the real functions itself (next.c), and
+ * dlsym() too when it needs it, so no libdl.so.2 is listed either.
  *
  * configure defines TK_GLIBC_FLOOR when it built against glibc on an ABI
  * listed here and a shared object bound this way links (both ABIs of an
@@ -29,11 +30,9 @@
 /* The version each ABI's glibc started with, and the layout version
  * (_STAT_VER) its headers passed to __fxstat before 2.33. */
 # if defined __x86_64__ && !defined __ILP32__
-#  define TK_GLIBC_BASE "GLIBC_2.2.5"
 #  define TK_FXSTAT "__fxstat@GLIBC_2.2.5"
 #  define TK_STAT_VER 1
 # elif defined __i386__
-#  define TK_GLIBC_BASE "GLIBC_2.0"
 #  if defined _FILE_OFFSET_BITS && _FILE_OFFSET_BITS == 64
 /* struct stat is struct stat64's layout here: the large-file call. */
 #   define TK_FXSTAT "__fxstat64@GLIBC_2.2"
@@ -44,8 +43,6 @@
 # else
 #  error "TK_GLIBC_FLOOR: no symbol versions known for this ABI"
 # endif
-
-__asm__(".symver dlsym, dlsym@" TK_GLIBC_BASE);
 
 /* Declared by no glibc header since 2.33; the ABI is unchanged. */
 int tk_glibc_fxstat(int ver, int fd, struct stat *st);

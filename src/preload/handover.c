@@ -178,16 +178,27 @@ static void adopt_connected(int fd, struct load_scan *scan)
 /* The values of LISTEN_PID and LISTEN_FDS in the environment, as getenv()
  * would find them (the first entry of each), in one pass that looks no
  * further than the first byte of most entries. */
+/* Whether S starts with PREFIX.  Not strncmp(): its first call would
+ * have the loader bind it, in every process at start (about 700
+ * instructions). */
+static bool starts(const char *s, const char *prefix)
+{
+	for (; *prefix != '\0'; s++, prefix++)
+		if (*s != *prefix)
+			return false;
+	return true;
+}
+
 static void listen_env(const char **pid, const char **fds)
 {
 	*pid = NULL;
 	*fds = NULL;
 	for (char **e = environ; e != NULL && *e != NULL; e++) {
-		if ((*e)[0] != 'L' || strncmp(*e, "LISTEN_", 7) != 0)
+		if ((*e)[0] != 'L' || !starts(*e, "LISTEN_"))
 			continue;
-		if (*pid == NULL && strncmp(*e + 7, "PID=", 4) == 0)
+		if (*pid == NULL && starts(*e + 7, "PID="))
 			*pid = *e + 11;
-		else if (*fds == NULL && strncmp(*e + 7, "FDS=", 4) == 0)
+		else if (*fds == NULL && starts(*e + 7, "FDS="))
 			*fds = *e + 11;
 	}
 }

@@ -69,6 +69,9 @@ static tk_socket_fn socket_bound;
  * peer (getpeername) when some rule names an address, the service port
  * (getsockname) when some rule names ports. */
 bool rules_need_peer, rules_need_port;
+unsigned option_names = ~0u;	/* until the load: every name is looked up */
+/* TCP_DEFER_ACCEPT is asked for: listen() sets it (listen_defer()). */
+static bool listen_defers;
 /* The process whose memory holds the table, to tell a vfork() child
  * (which shares it) from its parent.  Page-aligned and a page long, so
  * that MADV_WIPEONFORK zeroes it alone in a child of fork(). */
@@ -76,7 +79,7 @@ union tk_owner table_owner __attribute__((aligned(4096)));
 /* The entries close() forgets only after asking whether the record is
  * this process's (descriptors.c): until the load, and in force mode,
  * every TCP socket's; otherwise those holding a choice of the program's. */
-uint8_t close_guard = (uint8_t)~TK_FD_NOT_TCP;
+tk_fd_entry close_guard = (tk_fd_entry)~TK_FD_NOT_TCP;
 
 int init_state = INIT_NONE;
 static long init_tid;
@@ -124,6 +127,10 @@ static void load(void)
 	tk_hostconf_load(&config, &env);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
+	__atomic_store_n(&option_names, config.enabled ?
+			 tk_option_names(options.unset) : 0, __ATOMIC_RELAXED);
+	listen_defers = config.enabled &&
+			!(options.unset & TK_PROG_DEFER_ACCEPT);
 	if (!(config.enabled && config.force))
 		close_guard = TK_PROG_MASK;
 	scan_rules(config.have_only ? &config.only : NULL);
@@ -230,12 +237,18 @@ static inline int socket_apply(int domain, int type, int protocol,
  * an option left at the system default. */
 static int socket_tcp_apply(int domain, int type, int protocol)
 {
-	return socket_apply(domain, type, protocol, TK_PROG_USER_TO);
+	return socket_apply(domain, type, protocol, TK_PROG_UNSET_PLAIN);
 }
 
 static int socket_tcp_apply_user_timeout(int domain, int type, int protocol)
 {
-	return socket_apply(domain, type, protocol, 0);
+	return socket_apply(domain, type, protocol, TK_PROG_DROPIN);
+}
+
+/* Any other set of options (libkeepalive's, an alias of 0). */
+static int socket_tcp_apply_any(int domain, int type, int protocol)
+{
+	return socket_apply(domain, type, protocol, options.unset);
 }
 
 /* Filters without debug lines: the peer decides, at connect() or accept(). */
@@ -274,11 +287,11 @@ static socket_tcp_fn socket_tcp_for_config(void)
 		return socket_tcp_other;
 	if (filtering)
 		return socket_tcp_pending;
-	if (options.unset == TK_PROG_USER_TO)
+	if (options.unset == TK_PROG_UNSET_PLAIN)
 		return socket_tcp_apply;
-	if (options.unset == 0)
+	if (options.unset == TK_PROG_DROPIN)
 		return socket_tcp_apply_user_timeout;
-	return socket_tcp_other;
+	return socket_tcp_apply_any;
 }
 
 /* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all the
@@ -488,7 +501,7 @@ static inline int after_accept(int listener, int fd)
 						 __ATOMIC_RELAXED);
 
 		if (__builtin_expect(!TK_FD_UNDECIDED(entry), 1)) {
-			__atomic_store_n(&tk_fd_table[fd], (uint8_t)entry,
+			__atomic_store_n(&tk_fd_table[fd], (tk_fd_entry)entry,
 					 __ATOMIC_RELAXED);
 			return fd;
 		}
@@ -538,8 +551,9 @@ static inline int setsockopt_ours(int fd, int level, int name,
 		return 0;
 	/* Before our decision, the program's choice is remembered so the
 	 * decision leaves that option alone; after it, the kernel simply
-	 * takes the program's value. */
-	if (TK_FD_UNDECIDED(tk_fd_get(fd)))
+	 * takes the program's value.  TCP_DEFER_ACCEPT is decided later, at
+	 * listen(), so the choice is remembered until then. */
+	if (TK_FD_UNDECIDED(tk_fd_get(fd)) || bit == TK_PROG_DEFER_ACCEPT)
 		tk_fd_add_prog(fd, bit);
 	return real(fd, level, name, value, len);
 }
@@ -556,7 +570,9 @@ int tk_hook_setsockopt(int fd, int level, int name, const void *value,
 		       socklen_t len)
 {
 	/* Every option but ours (and a few namesakes): one bit test. */
-	if (__builtin_expect(!tk_option_maybe(name), 1))
+	if (__builtin_expect(!tk_option_maybe(__atomic_load_n(&option_names,
+							      __ATOMIC_RELAXED),
+					      name), 1))
 		return tk_real_setsockopt(fd, level, name, value, len);
 	return setsockopt_maybe_ours(fd, level, name, value, len);
 }
@@ -576,11 +592,87 @@ static int setsockopt64_maybe_ours(int fd, int level, int name,
 int tk_hook___setsockopt64(int fd, int level, int name, const void *value,
 			   socklen_t len)
 {
-	if (__builtin_expect(!tk_option_maybe(name), 1))
+	if (__builtin_expect(!tk_option_maybe(__atomic_load_n(&option_names,
+							      __ATOMIC_RELAXED),
+					      name), 1))
 		return TK_REAL(__setsockopt64)(fd, level, name, value, len);
 	return setsockopt64_maybe_ours(fd, level, name, value, len);
 }
 #endif
+
+/* TCP_DEFER_ACCEPT on a socket about to listen: the listener's option,
+ * so the rules judge the listener, not a peer.  The direction must take
+ * incoming connections; TCPKEEP_SKIP must not name its port; TCPKEEP_ONLY
+ * must (a rule with addresses cannot be judged before a peer comes, and
+ * the option would hold for every peer: such rules leave it alone, as
+ * --pid does a listener).  The program's own setsockopt() of it wins
+ * unless in force mode; so does a value a socket not seen created holds. */
+__attribute__((noinline))
+static int listen_defer(int fd, int backlog)
+{
+	unsigned entry = tk_fd_get(fd), state = entry & TK_FD_STATE_MASK;
+	int *errno_p = &errno;
+	int saved_errno = *errno_p;
+	struct sockaddr_storage local;
+	socklen_t locallen = sizeof local;
+	const char *why = NULL;
+	int now = 0;
+	socklen_t len = sizeof now;
+
+	if (state == TK_FD_NOT_TCP)
+		goto real;
+	if (state == TK_FD_UNSEEN) {
+		if (!tk_fd_is_tcp(fd)) {
+			tk_fd_put(fd, TK_FD_NOT_TCP);
+			goto real;
+		}
+		if (!config.force &&
+		    (!tk_fd_in_table(fd) ||
+		     (getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, &now,
+				 &len) == 0 && now != 0)))
+			goto restore;
+	}
+	if ((entry & TK_PROG_DEFER_ACCEPT) && !config.force)
+		why = "the program's TCP_DEFER_ACCEPT";
+	else if (filtering) {
+		int port = -1;
+
+		if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+			port = port_of((struct sockaddr *)&local, locallen);
+		why = tk_decide(&config, TK_CALL_ACCEPT, NULL, 0, port);
+		if (why == NULL && rules_need_peer)
+			why = "rules name peer addresses, and a listener's "
+				"option holds for every peer";
+	}
+	if (why == NULL)
+		(void)options.set(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
+				  &options.value[TK_OPT_DEFER_ACCEPT],
+				  sizeof(int));
+	if (config.debug) {
+		struct tk_line line;
+
+		debug_start(&line, fd, "listen");
+		if (why != NULL) {
+			tk_line_str(&line, ": skipped: ");
+			tk_line_str(&line, why);
+		} else {
+			tk_line_str(&line, ": applied defer_accept=");
+			tk_line_long(&line, options.value[TK_OPT_DEFER_ACCEPT]);
+		}
+		tk_log_emit(&line, TK_LOG_DEBUG);
+	}
+restore:
+	*errno_p = saved_errno;
+real:
+	return tk_real_listen(fd, backlog);
+}
+
+int tk_hook_listen(int fd, int backlog)
+{
+	if (__builtin_expect(!listen_defers, 1))
+		return tk_real_listen(fd, backlog);
+	return listen_defer(fd, backlog);
+}
 
 EXPORT_ALIAS(socket);
 EXPORT_ALIAS(connect);
@@ -589,6 +681,7 @@ EXPORT_ALIAS(accept);
 EXPORT_ALIAS(accept4);
 #endif
 EXPORT_ALIAS(setsockopt);
+EXPORT_ALIAS(listen);
 #ifdef TK_TIME64
 EXPORT_ALIAS(__setsockopt64);
 #endif

@@ -21,6 +21,9 @@ extern TCPKEEP_HIDDEN struct tk_config config;
 extern TCPKEEP_HIDDEN struct tk_options options;
 extern TCPKEEP_HIDDEN bool filtering;
 extern TCPKEEP_HIDDEN bool rules_need_peer, rules_need_port;
+/* Bit N%32 set: a setsockopt() name N may be one of the options the
+ * configuration sets (tk_option_maybe()); every bit until the load. */
+extern TCPKEEP_HIDDEN unsigned option_names;
 /* The process whose memory holds the record, alone in a page that a
  * fork() child gets zeroed (see load() and table_is_ours()). */
 union tk_owner {
@@ -28,7 +31,7 @@ union tk_owner {
 	unsigned char page[4096];
 };
 extern TCPKEEP_HIDDEN union tk_owner table_owner;
-extern TCPKEEP_HIDDEN uint8_t close_guard;
+extern TCPKEEP_HIDDEN tk_fd_entry close_guard;
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 extern TCPKEEP_HIDDEN int init_state;
@@ -62,8 +65,9 @@ static inline bool ready(void)
 __attribute__((always_inline))
 static inline int apply_plain(int fd, bool fresh)
 {
-	if (__builtin_expect(options.unset == TK_PROG_USER_TO, 1))
-		return tk_apply(fd, &options, 0, TK_PROG_USER_TO, fresh, NULL);
+	if (__builtin_expect(options.unset == TK_PROG_UNSET_PLAIN, 1))
+		return tk_apply(fd, &options, 0, TK_PROG_UNSET_PLAIN, fresh,
+				NULL);
 	return tk_apply(fd, &options, 0, options.unset, fresh, NULL);
 }
 

@@ -16,6 +16,7 @@
 	X(connect, int, (int, const struct sockaddr *, socklen_t)) \
 	X(accept, int, (int, struct sockaddr *, socklen_t *)) \
 	X(setsockopt, int, (int, int, int, const void *, socklen_t)) \
+	X(listen, int, (int, int)) \
 	X(close, int, (int)) \
 	X(dup, int, (int)) \
 	X(dup2, int, (int, int)) \
@@ -73,22 +74,22 @@
 /* Bound by the constructor, all of them: the calls POSIX allows in a
  * signal handler (and their twins), and dup3(), close_range() and
  * closefrom(), which a signal handler or a vfork() child may call first,
- * where dlsym() (it takes the loader's lock) must never run. */
+ * where the binder (it walks the loaded objects under the loader's lock)
+ * must never run. */
 #define TK_REAL_AT_LOAD(X) \
 	TK_REAL_EAGER(X) TK_REAL_ACCEPT4(X) TK_REAL_FCNTL64(X) \
 	TK_REAL_DUP3(X) TK_REAL_CLOSE_RANGE(X) TK_REAL_CLOSEFROM(X)
 #define TK_REAL_ALL(X) TK_REAL_AT_LOAD(X) TK_REAL_TIME64(X)
 
-/* Each pointer starts out at a stand-in in real.c that binds it and then
- * makes the call: a hook that runs before our constructor (from another
- * library's constructor) still reaches the real function, and the hooks
- * call through the pointer without testing it first.  Our own hooks are
- * declared by their internal names, so the binder can tell when dlsym
- * handed back the hook itself. */
+/* Each pointer starts out at a stand-in in real.c that binds them all and
+ * then makes the call: a hook that runs before our constructor (from
+ * another library's constructor) still reaches the real function, and the
+ * hooks call through the pointer without testing it first.  Our own hooks
+ * are declared by their internal names, so the binder can tell when the
+ * lookup handed back the hook itself. */
 #define TK_REAL_DECLARE(name, ret, args) \
 	typedef ret (*tk_##name##_fn) args; \
 	extern TCPKEEP_HIDDEN tk_##name##_fn tk_real_##name##_ptr; \
-	TCPKEEP_HIDDEN tk_##name##_fn tk_bind_##name(void); \
 	ret tk_hook_##name args;
 TK_REAL_ALL(TK_REAL_DECLARE)
 #undef TK_REAL_DECLARE
@@ -132,6 +133,11 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 	return TK_REAL(setsockopt)(fd, level, name, value, len);
 }
 
+static inline int tk_real_listen(int fd, int backlog)
+{
+	return TK_REAL(listen)(fd, backlog);
+}
+
 /* fcntl()'s third argument is an int, a long or a pointer, or absent: it
  * is read and passed on as the widest of them, the way the C libraries
  * read it.  For the fcntl hooks and their stand-ins; needs <stdarg.h>. */
@@ -144,7 +150,8 @@ static inline int tk_real_setsockopt(int fd, int level, int name,
 		va_end(tk_ap_); \
 	} while (0)
 
-/* Resolves every pointer now, from the constructor. */
+/* Resolves every pointer now, from the constructor (once: later calls
+ * return at once). */
 TCPKEEP_HIDDEN void tk_real_bind_all(void);
 
 #endif

@@ -17,9 +17,9 @@
 #                             SHARE is bound at /mnt/share
 #
 # Every run is its own mount and PID namespace (unshare): the overlay,
-# /proc, /dev, /run and /tmp are mounted there only, nothing is left
-# mounted on the host, and every process the script leaves is killed with
-# the namespace.  The network is the host's (apt reaches the archive).
+# /proc, /dev, /run and /tmp are mounted there only (/sys and eBPF mode's
+# /run/tcpkeep are the host's), nothing is left mounted on the host, and
+# every process the script leaves is killed with the namespace.  The network is the host's (apt reaches the archive).
 # Cache: $TCPKEEP_RELEASE_CACHE (default /var/cache/tcpkeep-release);
 # mirror: $TCPKEEP_DEBIAN_MIRROR (default http://deb.debian.org/debian).
 # Needs root, debootstrap, unshare, chroot and overlayfs.
@@ -49,6 +49,14 @@ inner() {
 		mount -t tmpfs -o mode=755 tmpfs "$merged/run" &&
 		mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp"; }; then
 		die "cannot mount /proc, /dev, /run or /tmp"
+	fi
+	# eBPF mode's records and lock describe the cgroups and bpffs pins
+	# shared above: a tcpkeep-bpf started on the host takes a run of this
+	# root for a leftover unless both see the same ones.
+	if ! { { [ -d /run/tcpkeep ] || mkdir -m 755 /run/tcpkeep; } &&
+		mkdir "$merged/run/tcpkeep" &&
+		mount --bind /run/tcpkeep "$merged/run/tcpkeep"; }; then
+		die "cannot bind /run/tcpkeep"
 	fi
 	if [ -n "$share" ] && ! { mkdir -p "$merged/mnt/share" &&
 		mount --bind "$share" "$merged/mnt/share"; }; then

@@ -4,7 +4,7 @@
  * the process holds, without stopping or tracing it. */
 #include "autoconfig.h"
 
-#include "running.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <linux/sockios.h>

@@ -6,11 +6,10 @@
  * attached to a cgroup with bpf links. */
 #include "autoconfig.h"
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #include <endian.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "options.h"
-#include "rules.h"
-#include "tcpkeep.h"
-#include "tcpkeep.skel.h"
+#include "common/options.h"
+#include "common/rules.h"
+#include "bpf/tcpkeep.h"
+#include "bpf/tcpkeep.skel.h"
 
 struct tk_bpf {
 	struct tcpkeep_bpf *skel;
 	struct bpf_link *sockops;
 	struct bpf_link *sockopt;
 };
-
-void tk_say(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tcpkeep: %s\n", line);
-}
 
 /* ------------------------------------------------------------ rules */
 
@@ -110,9 +98,16 @@ static __u32 compile_rules(const struct tk_rules *rules,
 	return n;
 }
 
-_Static_assert(TK_OPT_COUNT <= TK_BPF_OPTIONS_MAX &&
+/* Every row but a listener's (TCP_DEFER_ACCEPT): the kernel side leaves
+ * listening sockets alone, and bpf_setsockopt() refuses that option
+ * anyway.  TCP_SYNCNT and TCP_MAXSEG go on at connect(), before the SYN,
+ * with the others; bpf_setsockopt() takes TCP_MAXSEG and TCP_WINDOW_CLAMP
+ * from Linux 6.0, and a kernel that refuses one skips it alone. */
+_Static_assert(TK_OPT_COUNT - 1 <= TK_BPF_OPTIONS_MAX &&
+	       TK_OPT_DEFER_ACCEPT == TK_OPT_COUNT - 1 &&
 	       TK_BPF_SET_KEEPALIVE == 1u << TK_OPT_KEEPALIVE,
-	       "the kernel side's table holds every row of options.h");
+	       "the kernel side's table holds every row of options.h but "
+	       "the listener's");
 
 static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 {
@@ -122,7 +117,11 @@ static void fill(struct tk_bpf_config *k, const struct tk_config *cfg)
 	tk_effective_build(&eff, cfg);
 	for (unsigned i = 0; i < TK_OPT_COUNT; i++) {
 		enum tk_opt o = tk_option_nth(i);
-		struct tk_bpf_option *opt = &k->option[k->n_options++];
+		struct tk_bpf_option *opt;
+
+		if (tk_option_rows[o].when == TK_WHEN_LISTENER)
+			continue;
+		opt = &k->option[k->n_options++];
 
 		opt->level = tk_option_rows[o].level;
 		opt->name = tk_option_rows[o].optname;
@@ -231,9 +230,18 @@ int tk_bpf_pin(struct tk_bpf *bpf, const char *dir)
 	char path[4200];
 
 	for (int i = 0; i < 2; i++) {
+		int old;
+
 		snprintf(path, sizeof path, "%s/%s", dir, name[i]);
 		/* The link pinned there before (an earlier attach) is
-		 * released: the kernel detaches it. */
+		 * detached now: removing its pin alone releases it only
+		 * after an RCU grace period and a deferred work item, and
+		 * meanwhile the earlier program still runs first. */
+		old = bpf_obj_get(path);
+		if (old >= 0) {
+			(void)bpf_link_detach(old);
+			close(old);
+		}
 		if (unlink(path) < 0 && errno != ENOENT) {
 			tk_say("cannot replace %s: %s", path, strerror(errno));
 			return -1;

@@ -10,8 +10,8 @@
  * net_cls class id and net_prio index. */
 #include "autoconfig.h"
 
-#include "classify.h"
-#include "running.h"
+#include "common/classify.h"
+#include "host/running.h"
 
 #include <errno.h>
 #include <fcntl.h>

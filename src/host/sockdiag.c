@@ -6,7 +6,7 @@
  * small. */
 #include "autoconfig.h"
 
-#include "running.h"
+#include "host/running.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 # include <linux/netlink.h>
 # include <linux/sock_diag.h>
 #else
-# include "diag-abi.h"
+# include "host/diag-abi.h"
 #endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The configuration as the tools load it (conftool.h). */
 #include "autoconfig.h"
-#include "conftool.h"
+#include "host/conftool.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -9,10 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/say.h"
+
 static struct tk_conf conf;	/* large: the file's text */
 
 unsigned tk_tool_config(struct tk_config *cfg, const char *program,
-			tk_warn_fn warn, void *warn_ctx, const char *me,
+			tk_warn_fn warn, void *warn_ctx, bool say,
 			unsigned *file_problems)
 {
 	const char *path = tk_conf_path(tk_env_lookup, NULL, warn, warn_ctx);
@@ -23,13 +25,13 @@ unsigned tk_tool_config(struct tk_config *cfg, const char *program,
 	warnings = tk_conf_load(&conf, path, program, cfg, tk_env_lookup,
 				NULL, warn, warn_ctx);
 	*file_problems = conf.problems + (conf.state == TK_CONF_REFUSED);
-	if (me != NULL)
+	if (say)
 		for (unsigned i = 0; i <= conf.problems && i <= TK_CONF_PROBLEMS;
 		     i++) {
 			char text[600];
 
 			if (tk_conf_message(&conf, i, text, sizeof text) > 0)
-				fprintf(stderr, "%s: %s\n", me, text);
+				tk_say("%s", text);
 		}
 	return warnings - *file_problems;
 }
@@ -79,6 +81,6 @@ uint64_t tk_tool_max_idle_ms(uint64_t otherwise)
 	static struct tk_config cfg;
 	unsigned file_problems;
 
-	(void)tk_tool_config(&cfg, "", NULL, NULL, NULL, &file_problems);
+	(void)tk_tool_config(&cfg, "", NULL, NULL, false, &file_problems);
 	return cfg.behind_s != 0 ? (uint64_t)cfg.behind_s * 1000 : otherwise;
 }

@@ -6,7 +6,7 @@
  * mapped, its cgroup. */
 #include "autoconfig.h"
 
-#include "running.h"
+#include "host/running.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -417,87 +417,4 @@ bool tk_proc_has_library(pid_t pid)
 	}
 	close(fd);
 	return found;
-}
-
-/* Undoes the \ooo escapes of /proc/self/mountinfo in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-static const char *cgroup2_mount(void)
-{
-	static char mount[PATH_MAX];
-	static int state;	/* 0 not looked, 1 found, -1 none */
-	char line[4096];
-	FILE *f;
-
-	if (state != 0)
-		return state > 0 ? mount : NULL;
-	state = -1;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return NULL;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *sep = strstr(line, " - cgroup2 ");
-		char *p = line;
-
-		if (sep == NULL)
-			continue;
-		/* The mount point is the fifth field. */
-		for (int i = 0; i < 4 && p != NULL; i++) {
-			p = strchr(p, ' ');
-			if (p != NULL)
-				p++;
-		}
-		if (p == NULL)
-			continue;
-		p[strcspn(p, " ")] = '\0';
-		unescape(p);
-		snprintf(mount, sizeof mount, "%s", p);
-		state = 1;
-		break;
-	}
-	fclose(f);
-	return state > 0 ? mount : NULL;
-}
-
-int tk_proc_cgroup(pid_t pid, char *buf, size_t len)
-{
-	const char *mount = cgroup2_mount();
-	char path[64], line[4096];
-	int rc = -1;
-	FILE *f;
-
-	if (mount == NULL)
-		return -1;
-	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, "0::", 3) != 0)
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		/* "/" is the root: the mount point itself. */
-		if (strcmp(line + 3, "/") == 0)
-			snprintf(buf, len, "%s", mount);
-		else
-			snprintf(buf, len, "%s%s", mount, line + 3);
-		rc = 0;
-		break;
-	}
-	fclose(f);
-	return rc;
 }

@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define TK_EXIT_USAGE 125
-
 /* ------------------------------------------------------------ sockdiag.c */
 
 /* One TCP socket as sock_diag reports it. */
@@ -121,10 +119,8 @@ const char *tk_proc_why(int err);
 const char *tk_netns_why(int err);
 const struct tk_netns *tk_scan_netns(const struct tk_scan *s, uint64_t ino);
 
-/* Per-process facts status needs. */
+/* Per-process facts status needs (its cgroup: host/cgroup.h). */
 bool tk_proc_has_library(pid_t pid);	/* libtcpkeep.so mapped */
-/* The process's cgroup v2 directory (absolute path), or -1. */
-int tk_proc_cgroup(pid_t pid, char *buf, size_t len);
 
 /* Parses a process ID: decimal, 1 .. INT_MAX.  0 or -1. */
 int tk_parse_pid(const char *text, pid_t *out);
@@ -164,12 +160,5 @@ int tk_dup_diag(int fd, uint32_t inode, uint64_t holder_netns,
  * with another cgroup v1 net_cls class or net_prio index than it has:
  * a controller mounted as v1 and PID in another of its cgroups than we. */
 bool tk_class_differs(pid_t pid);
-
-/* ------------------------------------------------------------ modes */
-
-/* argv[0] is "--", then the PIDs; the CHECKS are already validated. */
-int tk_pid_main(int argc, char **argv);
-/* The arguments after "status". */
-int tk_status_main(int argc, char **argv);
 
 #endif
