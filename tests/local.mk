@@ -16,6 +16,7 @@ AM_TESTS_ENVIRONMENT = \
 	TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export TESTS_SRCDIR; \
 	TESTS_BUILDDIR='$(abs_top_builddir)/tests'; export TESTS_BUILDDIR; \
 	TK_TEST_ABI_LIBRARY='$(abs_top_builddir)/src/abi/$$LIB/libtcpkeep.so'; \
+	TK_TEST_CONF_PATH='$(sysconfdir)/tcpkeep.conf'; export TK_TEST_CONF_PATH; \
 	TK_TEST_LIB_TOKEN='$(TK_LIB_TOKEN)'; \
 	TK_TEST_LIB_TOKEN_I386='$(TK_LIB_TOKEN_I386)'; \
 	TK_TEST_I386_WHY='$(TK_I386_WHY)'; \
@@ -331,7 +332,8 @@ HARDENING_TESTS = \
 	tests/reach.tap \
 	tests/handover.tap \
 	tests/hostile.tap \
-	tests/setuid.test
+	tests/setuid.test \
+	tests/setuid-conffile.test
 TESTS += $(HARDENING_TESTS)
 EXTRA_DIST += $(HARDENING_TESTS) tests/handover.py
 
