@@ -124,6 +124,42 @@ static void sections(void)
 	}
 }
 
+/* TCPKEEP_SYNCNT's keys, syncnt and syn_retries (as --syn-retries says
+ * it); libkeepalive's variables are no keys. */
+static void syncnt(void)
+{
+	struct tk_config cfg;
+	static const char *const env[] = { "TCPKEEP_SYNCNT", "9", NULL };
+	static const char *const alias[] = { "TCP_SYNCNT", "8", NULL };
+
+	is_int(load("[defaults]\nsyncnt = 3\n", "", NULL, false, &cfg), 0,
+	       "syncnt = 3: no problem");
+	ok(cfg.syncnt_set && cfg.syncnt == 3, "syncnt = 3 sets TCP_SYNCNT 3");
+	is_int(load("[program x]\nsyn_retries = 4\n", "/bin/x", NULL, false,
+		    &cfg), 0, "syn_retries = 4: no problem");
+	ok(cfg.syncnt_set && cfg.syncnt == 4, "syn_retries = 4 sets TCP_SYNCNT 4");
+	load("syncnt = 3\n", "", env, false, &cfg);
+	is_int(cfg.syncnt, 9, "TCPKEEP_SYNCNT over the file");
+	load("syncnt = 3\n", "", alias, false, &cfg);
+	is_int(cfg.syncnt, 8, "libkeepalive's TCP_SYNCNT is the environment too");
+	is_int(load("syncnt = 128\n", "", NULL, false, &cfg), 1,
+	       "syncnt = 128: out of range, one problem");
+	ok(!cfg.syncnt_set, "... left to the kernel");
+	for (const char *const *k = (const char *const[]){
+		     "tcp_syncnt", "tcp_maxseg", "tcp_window_clamp",
+		     "tcp_defer_accept", "maxseg", "config", NULL };
+	     *k != NULL; k++) {
+		char text[64];
+
+		snprintf(text, sizeof text, "%s = 5\n", *k);
+		load(text, "", NULL, false, &cfg);
+		ok(conf.problems == 1 && conf.problem[0].reason != NULL &&
+		   strcmp(conf.problem[0].reason, "unknown key") == 0 &&
+		   !cfg.syncnt_set && !cfg.maxseg_set && !cfg.window_clamp_set &&
+		   !cfg.defer_accept_set, "%s is no key", *k);
+	}
+}
+
 static void precedence(void)
 {
 	struct tk_config cfg;
@@ -313,6 +349,7 @@ static void paths(void)
 int main(void)
 {
 	sections();
+	syncnt();
 	precedence();
 	secure();
 	problems();
