@@ -40,6 +40,7 @@
 #include "decide.h"
 #include "export.h"
 #include "fdstate.h"
+#include "hostconf.h"
 #include "log.h"
 #include "real.h"
 #include "manage.h"
@@ -122,9 +123,8 @@ static void load(void)
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
 	tk_env_scan(&env, (const char *const *)environ);
-	tk_config_load(&config, tk_env_snapshot_lookup, &env, tk_log_bad_value,
-		       &config);
-	tk_log_setup(&config);
+	/* The file's sections below the environment (hostconf.c). */
+	tk_hostconf_load(&config, &env);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
 	__atomic_store_n(&option_names, config.enabled ?

@@ -10,7 +10,8 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
 	src/preload/apply.c src/preload/apply.h \
-	src/preload/log.c src/preload/log.h
+	src/preload/log.c src/preload/log.h \
+	src/preload/hostconf.c src/preload/hostconf.h
 src_libtcpkeep_la_LIBADD = src/libtkcommon.la
 # The library's files still name the common headers without their
 # directory ("config.h"): until they say "common/config.h", their search
