@@ -97,12 +97,12 @@ static void scan_rules(const struct tk_rules *rules)
 	}
 }
 
-static void load(void)
+/* The load-once state: everything the configuration decides, once the
+ * real functions are bound (the parser's warnings may need them). */
+void state_load(void)
 {
 	struct tk_env env;
 
-	tk_real_bind_all();
-	socket_bound = TK_REAL(socket);
 	table_owner.pid = syscall(SYS_getpid);
 #ifdef MADV_WIPEONFORK
 	{
@@ -129,12 +129,19 @@ static void load(void)
 	filtering = tk_config_has_filters(&config);
 	__atomic_store_n(&option_names, config.enabled ?
 			 tk_option_names(options.unset) : 0, __ATOMIC_RELAXED);
-	listen_defers = config.enabled &&
-			!(options.unset & TK_PROG_DEFER_ACCEPT);
 	if (!(config.enabled && config.force))
 		close_guard = TK_PROG_MASK;
 	scan_rules(config.have_only ? &config.only : NULL);
 	scan_rules(config.have_skip ? &config.skip : NULL);
+}
+
+static void load(void)
+{
+	tk_real_bind_all();
+	socket_bound = TK_REAL(socket);
+	state_load();
+	listen_defers = config.enabled &&
+			!(options.unset & TK_PROG_DEFER_ACCEPT);
 	if (config.enabled)
 		adopt_at_load();
 	/* Last: a hook that sees it sees everything above. */

@@ -36,6 +36,7 @@ extern TCPKEEP_HIDDEN tk_fd_entry close_guard;
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 extern TCPKEEP_HIDDEN int init_state;
 
+TCPKEEP_HIDDEN void state_load(void);
 TCPKEEP_HIDDEN bool ready_slow(void);
 TCPKEEP_HIDDEN int port_of(const struct sockaddr *addr, socklen_t len);
 TCPKEEP_HIDDEN void debug_start(struct tk_line *line, int fd,
