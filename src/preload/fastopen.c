@@ -27,6 +27,7 @@
 #include "decide.h"
 #include "export.h"
 #include "fdstate.h"
+#include "hooks.h"
 #include "log.h"
 #include "real.h"
 #include "manage.h"

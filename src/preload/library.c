@@ -5,6 +5,7 @@
  * Compiled apart, the smaller units inline more and the accept() path
  * under rules takes one instruction more per connection (make bench).
  * Each file still declares what it uses (manage.h) and compiles alone. */
+#include "state.c"
 #include "hooks.c"
 #include "manage.c"
 #include "fastopen.c"

@@ -6,6 +6,7 @@ lib_LTLIBRARIES = src/libtcpkeep.la
 src_libtcpkeep_la_SOURCES = \
 	src/preload/export.h \
 	src/preload/library.c src/preload/manage.h \
+	src/preload/state.h src/preload/hooks.h \
 	src/preload/real.c src/preload/real.h src/preload/glibc-floor.h \
 	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
@@ -20,6 +21,7 @@ src_libtcpkeep_la_CPPFLAGS = $(tk_preload_cppflags)
 # The hooks, one purpose per file, compiled as one unit by library.c (it
 # says why): distributed, not compiled apart.
 EXTRA_DIST += \
+	src/preload/state.c \
 	src/preload/hooks.c \
 	src/preload/manage.c \
 	src/preload/descriptors.c \
