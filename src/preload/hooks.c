@@ -15,7 +15,7 @@
  * transparent union; the exported aliases below need the POSIX
  * prototypes. */
 #undef _GNU_SOURCE
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,15 +35,15 @@
 # include <sys/auxv.h>
 #endif
 
-#include "apply.h"
-#include "classify.h"
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "hooks.h"
-#include "log.h"
-#include "real.h"
-#include "manage.h"
+#include "preload/apply.h"
+#include "common/classify.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/hooks.h"
+#include "preload/log.h"
+#include "preload/real.h"
+#include "preload/manage.h"
 
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */

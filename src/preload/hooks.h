@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "manage.h"
-#include "state.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/manage.h"
+#include "preload/state.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 extern TCPKEEP_HIDDEN int init_state;

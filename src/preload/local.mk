@@ -13,10 +13,9 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/apply.c src/preload/apply.h \
 	src/preload/log.c src/preload/log.h
 src_libtcpkeep_la_LIBADD = src/libtkcommon.la
-# The library's files still name the common headers without their
-# directory ("config.h"): until they say "common/config.h", their search
-# path has src/common.
-tk_preload_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src/common
+# The flags of the library's sources, for every build of them (the i386
+# library, the tests' small-table copy).
+tk_preload_cppflags = $(AM_CPPFLAGS)
 src_libtcpkeep_la_CPPFLAGS = $(tk_preload_cppflags)
 # The hooks, one purpose per file, compiled as one unit by library.c (it
 # says why): distributed, not compiled apart.

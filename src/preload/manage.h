@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "apply.h"
-#include "config.h"
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "log.h"
-#include "state.h"
+#include "preload/apply.h"
+#include "common/config.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/log.h"
+#include "preload/state.h"
 
 TCPKEEP_HIDDEN void debug_start(struct tk_line *line, int fd,
 				const char *call);

@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "apply.h"
-#include "config.h"
-#include "export.h"
-#include "fdstate.h"
+#include "preload/apply.h"
+#include "common/config.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
 
 /* Written once at load (hooks.c); read-only afterwards. */
 extern TCPKEEP_HIDDEN struct tk_config config;
