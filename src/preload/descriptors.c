@@ -43,9 +43,9 @@ tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
  * suspended parent while its descriptor table is a copy: the numbers it
  * frees or fills are the parent's still.  A child of fork() has its own
  * copy of the record: it finds the owner's page zeroed (MADV_WIPEONFORK,
- * see load()), or where that page is not wiped, kcmp() tells it from a
- * vfork() child; where neither works, the child leaves its copy as it
- * is.  errno is kept. */
+ * see state_load()), or where that page is not wiped, kcmp() tells it
+ * from a vfork() child; where neither works, the child leaves its copy as
+ * it is.  errno is kept. */
 __attribute__((noinline))
 static bool table_is_ours(void)
 {

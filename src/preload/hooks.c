@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The interposed socket(), connect(), accept(), accept4() and
  * setsockopt(), which decide and apply (libtcpkeep(7), "Which sockets" and
- * "When options are applied"), and the load that reads the configuration
- * once.  The other hooks: the record of descriptors in descriptors.c, TCP
- * Fast Open in fastopen.c, force mode's setsockopt() decision in force.c,
- * sockets connected at load in handover.c; what is done to one socket once
- * decided in manage.c and manage.h.
+ * "When options are applied"), and the load: the state read once
+ * (state.c), then the sockets connected at load (handover.c).  The other
+ * hooks: the record of descriptors in descriptors.c, TCP Fast Open in
+ * fastopen.c, force mode's setsockopt() decision in force.c; what is done
+ * to one socket once decided in manage.c and manage.h.
+ *
+ * The calls run one way: this file and the other hooks use manage.c,
+ * handover.c and force.c, which use state.c; none of those calls back
+ * here, which is why the load and ready() live in this file and not
+ * with the state.
  *
  * Every hook returns what the real call returned with the errno it left.
  * On the path of a call nothing allocates, locks, reads the environment or

@@ -4,7 +4,8 @@
  * grow) over all of them together, as it did when they were one file.
  * Compiled apart, the smaller units inline more and the accept() path
  * under rules takes one instruction more per connection (make bench).
- * Each file still declares what it uses (manage.h) and compiles alone. */
+ * Each file still declares what it uses (state.h, manage.h, hooks.h)
+ * and compiles alone. */
 #include "preload/state.c"
 #include "preload/hooks.c"
 #include "preload/manage.c"

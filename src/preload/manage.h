@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What the hooks share: the configuration read at load, and what is done
- * to one socket once its fate is known (the options, or not).  The
- * helpers on the common paths are inline here, so that every hook that
- * uses them costs what it cost when they all lived in one file. */
+/* What is done to one socket once its fate is known (the options, or
+ * not), from the state read at load (state.h).  The helpers on the common
+ * paths are inline here, so that every hook that uses them costs what it
+ * cost when they all lived in one file. */
 #ifndef TCPKEEP_MANAGE_H
 #define TCPKEEP_MANAGE_H
 

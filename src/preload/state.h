@@ -12,7 +12,7 @@
 #include "preload/export.h"
 #include "preload/fdstate.h"
 
-/* Written once at load (hooks.c); read-only afterwards. */
+/* Written once at load (state_load()); read-only afterwards. */
 extern TCPKEEP_HIDDEN struct tk_config config;
 extern TCPKEEP_HIDDEN struct tk_options options;
 extern TCPKEEP_HIDDEN bool filtering;
@@ -21,7 +21,7 @@ extern TCPKEEP_HIDDEN bool rules_need_peer, rules_need_port;
  * configuration sets (tk_option_maybe()); every bit until the load. */
 extern TCPKEEP_HIDDEN unsigned option_names;
 /* The process whose memory holds the record, alone in a page that a
- * fork() child gets zeroed (see load() and table_is_ours()). */
+ * fork() child gets zeroed (see state_load() and table_is_ours()). */
 union tk_owner {
 	long pid;
 	unsigned char page[4096];
