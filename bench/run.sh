@@ -153,6 +153,7 @@ with_variant() {
 	plain) env LD_PRELOAD="$lib" "$@" ;;
 	tcpkeep) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 "$@" ;;
 	rules) env LD_PRELOAD="$lib" TCPKEEP_DEBUG=0 TCPKEEP_ONLY="$rules" "$@" ;;
+	file20) env LD_PRELOAD="$lib" TCPKEEP_CONFIG="$conf20" "$@" ;;
 	ebpf) env TCPKEEP_DEBUG=0 "$bpf" run -- "$@" ;;
 	*) die "unknown variant $wv" ;;
 	esac
@@ -690,12 +691,41 @@ printf '%-22s %10s %9s %9s  %-16s %7s %6s %7s %6s\n' "without tcpkeep" "$su_base
 # What loading any shared object costs, measured with an empty one linked
 # the way the library is: tcpkeep's own share is what it adds over that.
 su_floor_ir=nan
-su_variants="plain tcpkeep rules"
+# A host-wide file of 20 lines (libtcpkeep(7), CONFIGURATION FILE), with
+# a section for the program measured (so /proc/self/exe is read too); the
+# plain run has none where the build looks ($(sysconfdir)), one failed
+# open().  Trusted only when root's: run make bench as root for it.
+conf20=$tmp/tcpkeep.conf
+cat >"$conf20" <<'CONF'
+# a host's settings
+[defaults]
+idle = 4m
+interval = 15s
+count = 4
+user_timeout = auto
+skip = loopback
+
+[program /usr/sbin/sshd]
+enable = no
+
+[program redis-server]
+idle = 30s
+only = :6379
+
+[program true]
+idle = 90
+# the network path
+behind = aws-nlb
+direction = both
+CONF
+chmod 644 "$conf20"
+su_variants="plain file20 tcpkeep rules"
 [ -f "$empty_lib" ] && su_variants="empty $su_variants"
 for su_v in $su_variants; do
 	case $su_v in
 	empty) su_label="empty .so (floor)" ;;
 	plain) su_label="tcpkeep, no variables" ;;
+	file20) su_label="tcpkeep, 20-line file" ;;
 	tcpkeep) su_label="tcpkeep, DEBUG=0" ;;
 	rules) su_label="tcpkeep, 32 rules" ;;
 	esac
@@ -712,6 +742,8 @@ for su_v in $su_variants; do
 done
 echo "   where the start-up instructions go, tcpkeep with no variables minus without (function, object):"
 fn_diff 1 "$tmp/true.bare.1" "$tmp/true.plain.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
+echo "   and what the 20-line file adds to no variables (no file):"
+fn_diff 1 "$tmp/true.plain.1" "$tmp/true.file20.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
 echo "   and what 32 rules add to DEBUG=0 alone:"
 fn_diff 1 "$tmp/true.tcpkeep.1" "$tmp/true.rules.1" "$tmp/true.bare.1" "$tmp/true.bare.1"
 

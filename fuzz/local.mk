@@ -9,18 +9,20 @@
 # short time (.ci/hardening.sh).
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = parse config rules
+FUZZ_TARGETS = parse config rules conffile
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_lib_sources = $(top_srcdir)/src/common/config.c \
 	$(top_srcdir)/src/common/text.c $(top_srcdir)/src/common/rules.c \
-	$(top_srcdir)/src/common/rules-match.c
+	$(top_srcdir)/src/common/rules-match.c \
+	$(top_srcdir)/src/common/conffile.c $(top_srcdir)/src/common/behind.c
 fuzz_programs = $(FUZZ_TARGETS:%=fuzz/fuzz-%)
 EXTRA_DIST += fuzz/fuzz.h $(FUZZ_TARGETS:%=fuzz/fuzz-%.c) fuzz/corpus
 CLEANFILES += $(fuzz_programs)
 
 fuzz/fuzz-%: $(top_srcdir)/fuzz/fuzz-%.c $(top_srcdir)/fuzz/fuzz.h \
-		$(fuzz_lib_sources) $(top_srcdir)/src/common/config.h $(top_srcdir)/src/common/rules.h
+		$(fuzz_lib_sources) $(top_srcdir)/src/common/config.h $(top_srcdir)/src/common/rules.h \
+		$(top_srcdir)/src/common/conffile.h tk-paths.h
 	$(AM_V_CC)$(MKDIR_P) fuzz && $(FUZZ_CC) $(FUZZ_FLAGS) \
 	  -I$(top_srcdir)/src -I$(top_builddir) -o $@ $< $(fuzz_lib_sources)
 

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* struct sockaddr_nl, spelled out: musl-gcc has no kernel headers. */
+struct nl_address {
+	sa_family_t family;
+	unsigned short pad;
+	uint32_t port;
+	uint32_t groups;
+};
+
 static int paused;
 
 static void maybe_pause(int fd)
 {
 	const char *want = getenv("TK_PAUSE_NETNS"), *dir = getenv("TK_PAUSE_DIR");
-	struct sockaddr_nl self;
+	struct nl_address self;
 	socklen_t len = sizeof self;
 	struct stat st;
 	char path[4096], tmp[4096];
@@ -44,7 +51,7 @@ static void maybe_pause(int fd)
 	f = fopen(tmp, "w");
 	if (f == NULL)
 		return;
-	fprintf(f, "%u\n", (unsigned)self.nl_pid);
+	fprintf(f, "%u\n", (unsigned)self.port);
 	fclose(f);
 	chmod(tmp, 0644);
 	rename(tmp, path);

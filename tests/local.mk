@@ -16,6 +16,7 @@ AM_TESTS_ENVIRONMENT = \
 	TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export TESTS_SRCDIR; \
 	TESTS_BUILDDIR='$(abs_top_builddir)/tests'; export TESTS_BUILDDIR; \
 	TK_TEST_ABI_LIBRARY='$(abs_top_builddir)/src/abi/$$LIB/libtcpkeep.so'; \
+	TK_TEST_CONF_PATH='$(sysconfdir)/tcpkeep.conf'; export TK_TEST_CONF_PATH; \
 	TK_TEST_LIB_TOKEN='$(TK_LIB_TOKEN)'; \
 	TK_TEST_LIB_TOKEN_I386='$(TK_LIB_TOKEN_I386)'; \
 	TK_TEST_I386_WHY='$(TK_I386_WHY)'; \
@@ -27,7 +28,8 @@ AM_TESTS_ENVIRONMENT = \
 	  TCPKEEP_FORCE TCPKEEP_DEBUG TCPKEEP_LOG TCP_KEEPIDLE TCP_KEEPINTVL \
 	  TCP_KEEPCNT TCP_USER_TIMEOUT LIBKEEPALIVE_DEBUG DD_TCP_KEEPALIVE_TIME \
 	  DD_TCP_KEEPALIVE_INTVL DD_TCP_KEEPALIVE_PROBES DD_USE_KEEPALIVE \
-	  DD_DEBUG KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE;
+	  DD_DEBUG KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE TCPKEEP_BEHIND \
+	  TCPKEEP_CONFIG;
 
 EXTRA_DIST += tests/tap.sh tests/sockopt.h tests/judge.h
 
@@ -36,6 +38,10 @@ check_PROGRAMS += tests/unit-config
 tests_unit_config_SOURCES = tests/unit-config.c tests/tap.h
 tests_unit_config_LDADD = src/libtkcommon.la
 TESTS += tests/unit-config
+check_PROGRAMS += tests/unit-conffile
+tests_unit_conffile_SOURCES = tests/unit-conffile.c tests/tap.h
+tests_unit_conffile_LDADD = src/libtkcommon.la
+TESTS += tests/unit-conffile
 
 # The unmodified program of the integration tests, and two preload
 # libraries that stand beside tcpkeep in LD_PRELOAD.
@@ -65,6 +71,8 @@ LIBRARY_TESTS = \
 	tests/errno.tap \
 	tests/python.tap \
 	tests/environment.tap \
+	tests/conffile.tap \
+	tests/conffile-tools.tap \
 	tests/syslog.test \
 	tests/programs.tap
 TESTS += $(LIBRARY_TESTS)
@@ -324,7 +332,8 @@ HARDENING_TESTS = \
 	tests/reach.tap \
 	tests/handover.tap \
 	tests/hostile.tap \
-	tests/setuid.test
+	tests/setuid.test \
+	tests/setuid-conffile.test
 TESTS += $(HARDENING_TESTS)
 EXTRA_DIST += $(HARDENING_TESTS) tests/handover.py
 

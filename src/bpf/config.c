@@ -8,6 +8,7 @@
 
 #include "bpf/cgroup.h"
 #include "common/text.h"
+#include "host/conftool.h"
 #include "host/say.h"
 
 static void warn_value(void *ctx, const char *var, const char *value,
@@ -22,7 +23,15 @@ static void warn_value(void *ctx, const char *var, const char *value,
 
 void load_config(struct tk_config *cfg)
 {
-	tk_config_load(cfg, tk_env_lookup, NULL, warn_value, NULL);
+	load_config_for(cfg, "");
+}
+
+void load_config_for(struct tk_config *cfg, const char *program)
+{
+	unsigned file_problems;
+
+	(void)tk_tool_config(cfg, program, warn_value, NULL, true,
+			     &file_problems);
 }
 
 const char *raw_rules(const char *var)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The configuration of tcpkeep-bpf: the TCPKEEP_* environment the
- * wrapper validated, and the cgroup v2 hierarchy eBPF mode needs. */
+/* The configuration of tcpkeep-bpf: the host's configuration file under
+ * the TCPKEEP_* environment the wrapper validated, and the cgroup v2
+ * hierarchy eBPF mode needs. */
 #ifndef TCPKEEP_BPF_CONFIG_H
 #define TCPKEEP_BPF_CONFIG_H
 
@@ -8,9 +9,12 @@
 
 #include "common/config.h"
 
-/* The environment through the common parser, bad values warned about on
- * stderr. */
+/* The file's [defaults], [program PROGRAM] above them (PROGRAM an
+ * absolute path; "" for [defaults] only), and the environment on top;
+ * bad values and the file's problems warned about on stderr.
+ * load_config() is load_config_for() with "". */
 void load_config(struct tk_config *cfg);
+void load_config_for(struct tk_config *cfg, const char *program);
 
 /* The raw rule lists, for the record, as the parser read them. */
 const char *raw_rules(const char *var);

@@ -19,7 +19,7 @@ nodist_src_tcpkeep_bpf_SOURCES = src/bpf/tcpkeep.skel.h
 # The skeleton is made in the build tree: "bpf/tcpkeep.skel.h".
 src_tcpkeep_bpf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/src $(LIBBPF_CFLAGS)
 src_tcpkeep_bpf_LDADD = src/libtkhost.la src/libtkcommon.la $(LIBBPF_LIBS)
-BUILT_SOURCES = src/bpf/tcpkeep.skel.h
+BUILT_SOURCES += src/bpf/tcpkeep.skel.h
 
 src/bpf/tcpkeep.bpf.o: $(srcdir)/src/bpf/tcpkeep.bpf.c $(srcdir)/src/bpf/tcpkeep.h
 	$(AM_V_CC)$(MKDIR_P) src/bpf && \

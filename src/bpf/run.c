@@ -28,6 +28,7 @@
 #include "bpf/config.h"
 #include "common/config.h"
 #include "bpf/loader.h"
+#include "host/conftool.h"
 #include "host/exit.h"
 
 /* ------------------------------------------------------------ run */
@@ -140,7 +141,13 @@ int cmd_run(int argc, char **argv)
 		tk_say("no command given");
 		return TK_EXIT_NOT_STARTED;
 	}
-	load_config(&cfg);
+	{
+		/* The command's [program] sections: what it will exec. */
+		char program[PATH_MAX];
+
+		load_config_for(&cfg, tk_tool_program(argv[0], program,
+						      sizeof program));
+	}
 	if (!cfg.enabled)
 		return exec_command(argv);
 	/* libbpf raises RLIMIT_MEMLOCK on kernels that charge BPF memory to

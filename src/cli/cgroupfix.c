@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "cli/helper.h"
+#include "host/conftool.h"
 #include "host/running.h"
 
 #include <dirent.h>
@@ -148,6 +149,7 @@ int tk_cgroup_main(int argc, char **argv)
 {
 	static struct tk_config cfg;	/* large: the rule tables */
 	struct tk_pid_counts c;
+	unsigned file_problems;
 	size_t n, notseen;
 	pid_t *pids;
 	int failed;
@@ -156,7 +158,10 @@ int tk_cgroup_main(int argc, char **argv)
 		fprintf(stderr, "tcpkeep: the cgroup mode needs one cgroup directory\n");
 		return TK_EXIT_NOT_STARTED;
 	}
-	if (tk_config_load(&cfg, tk_env_lookup, NULL, tk_pid_warn, NULL) > 0)
+	/* What tcpkeep-bpf attached for the cgroup: the file's [defaults]
+	 * (it has said what is wrong with the file) under the environment. */
+	if (tk_tool_config(&cfg, "", tk_pid_warn, NULL, false, &file_problems)
+	    > 0)
 		return TK_EXIT_NOT_STARTED;
 	/* tcpkeep-bpf attached nothing and said so. */
 	if (!cfg.enabled)

@@ -30,18 +30,12 @@
 
 #include "common/rules.h"
 #include "cli/helper.h"
+#include "host/conftool.h"
 
 /* One value per row of options.h. */
 struct sockvals {
 	int v[TK_OPT_COUNT];
 };
-
-static const char *lookup_env(void *ctx, const char *name, bool secure)
-{
-	(void)ctx;
-	(void)secure;	/* the helper is never set-user-ID */
-	return getenv(name);
-}
 
 static void print_warning(void *ctx, const char *var, const char *value,
 			  const char *accepted)
@@ -227,7 +221,22 @@ int check(const char *library)
 	const char *why_out, *why_in;
 
 	printf("tcpkeep " PACKAGE_VERSION " --check\n");
-	tk_config_load(&cfg, lookup_env, NULL, print_warning, NULL);
+	/* The library loaded in this process reads the same file for this
+	 * program, and says what is wrong with it. */
+	{
+		unsigned file_problems;
+		const struct tk_conf *conf;
+
+		(void)tk_tool_config(&cfg, NULL, print_warning, NULL, false,
+				     &file_problems);
+		conf = tk_tool_conf();
+		printf("file      %s: %s%s\n",
+		       conf->path != NULL ? conf->path : "none",
+		       conf->state == TK_CONF_LOADED ? "read" :
+		       conf->state == TK_CONF_REFUSED ? "ignored: " :
+		       conf->path != NULL ? "absent" : "not read",
+		       conf->state == TK_CONF_REFUSED ? conf->refused : "");
+	}
 
 	loaded = library_loaded(library);
 	printf("library   %s: %s\n", library,

@@ -7,6 +7,7 @@
  *   tcpkeep-helper check     LIBRARY PRELOAD [VAR:OPTION]...
  *   tcpkeep-helper need-value VAR OPTION
  *   tcpkeep-helper pid       [VAR:OPTION]... -- PID...
+ *   tcpkeep-helper explain   PROGRAM [VAR:OPTION]...
  *   tcpkeep-helper cgroup    [VAR:OPTION]... -- PATH
  *   tcpkeep-helper status    [--json|--prometheus] [--at-risk] [--max-idle DUR]
  *                            [--pid PID]... [--cgroup PATH]
@@ -43,6 +44,8 @@
  *             tcpkeep --cgroup attached); metrics.c: --prometheus.
  * discover.c  discover: the idle timeout of the path to HOST:PORT
  *             (discover.h).
+ * explain.c   explain: what a program gets from the configuration file
+ *             and the environment, and where each value comes from.
  *
  * Exit status 125 for a bad value, like the wrapper. */
 #include "autoconfig.h"
@@ -93,6 +96,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "status") == 0)
 		return tk_status_main(argc - 2, argv + 2);
+	if (strcmp(mode, "explain") == 0)
+		return explain_main(argc - 2, argv + 2);
 	if (strcmp(mode, "discover") == 0)
 		return tk_discover_main(argc - 2, argv + 2);
 	if (strcmp(mode, "check-needs") == 0) {

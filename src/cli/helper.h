@@ -57,6 +57,10 @@ struct tk_pid_counts {
 /* The PIDS are the members of a cgroup read a moment ago: one that has
  * ended since is no failure, one without sockets says nothing. */
 #define TK_PID_MEMBERS 1u
+/* Each process gets the configuration file's [defaults] and the [program]
+ * sections of its own executable (/proc/PID/exe) under the environment,
+ * in place of CFG (which says whether anything is enabled at all). */
+#define TK_PID_SECTIONS 2u
 /* 1 when a socket could not be changed or a process read, else 0. */
 int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
 		     size_t npids, unsigned flags, struct tk_pid_counts *c);
@@ -90,5 +94,8 @@ int check_needs(const char *library);
  * ("2.31"), newest first and comma-separated, into OUT; how many. */
 unsigned glibc_versions_missing(const char *library, const char *have,
 				char *out, size_t len);
+
+/* explain.c: tcpkeep --explain. */
+int explain_main(int argc, char **argv);
 
 #endif

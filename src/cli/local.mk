@@ -19,6 +19,7 @@ tk_subst = sed \
 	-e 's|[@]TK_LIB_TOKEN_I386[@]|$(TK_LIB_TOKEN_I386)|g' \
 	-e 's|[@]pkglibexecdir[@]|$(pkglibexecdir)|g' \
 	-e 's|[@]exec_prefix[@]|$(exec_prefix)|g' \
+	-e 's|[@]sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|[@]PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
 src/tcpkeep: $(srcdir)/src/cli/tcpkeep.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) src && rm -f $@ $@.tmp && \
@@ -35,7 +36,8 @@ src_tcpkeep_helper_SOURCES = \
 	src/cli/abi.c \
 	src/cli/printenv.c \
 	src/cli/check.c \
-	src/cli/needs.c
+	src/cli/needs.c \
+	src/cli/explain.c
 # Running processes (tcpkeep(1), RUNNING PROCESSES): tcpkeep --pid and --status.
 src_tcpkeep_helper_SOURCES += \
 	src/cli/pid.c \

@@ -12,6 +12,7 @@
 #include "common/decide.h"
 #include "common/options.h"
 #include "cli/helper.h"
+#include "host/conftool.h"
 #include "host/exit.h"
 #include "host/running.h"
 
@@ -299,6 +300,7 @@ int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
 	size_t *first;		/* per socket of the table: its first holder + 1 */
 	bool quiet = flags & TK_PID_MEMBERS;
 	int failed = 0;
+	static struct tk_config own;	/* large: the rule tables */
 
 	memset(c, 0, sizeof *c);
 	if (npids == 0)		/* tk_scan_run would take every process */
@@ -338,6 +340,16 @@ int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
 			failed = 1;
 			continue;
 		}
+		if (flags & TK_PID_SECTIONS) {
+			/* Its own [program] sections: the file's for what
+			 * /proc/PID/exe names (quiet: said at the start). */
+			char exe[4096];
+			unsigned file_problems;
+
+			(void)tk_tool_config(&own, tk_conf_exe(p->pid, exe,
+								 sizeof exe),
+					     NULL, NULL, false, &file_problems);
+		}
 		for (size_t k = p->first; k < p->first + p->count; k++) {
 			const struct tk_diag *d = tk_diag_find(&s.diag, s.socks[k].inode,
 								 p->netns);
@@ -371,7 +383,8 @@ int tk_pid_configure(const struct tk_config *cfg, const pid_t *pids,
 				failed = 1;
 				break;
 			}
-			switch (configure(cfg, p, s.socks[k].fd, d, &s.diag, n)) {
+			switch (configure(flags & TK_PID_SECTIONS ? &own : cfg,
+					  p, s.socks[k].fd, d, &s.diag, n)) {
 			case -1:
 				c->failed++;
 				failed = 1;
@@ -410,6 +423,7 @@ int tk_pid_main(int argc, char **argv)
 {
 	static struct tk_config cfg;	/* large: the rule tables */
 	struct tk_pid_counts c;
+	unsigned file_problems;
 	pid_t *pids;
 	int failed;
 
@@ -427,11 +441,15 @@ int tk_pid_main(int argc, char **argv)
 			free(pids);
 			return TK_EXIT_NOT_STARTED;
 		}
-	if (tk_config_load(&cfg, tk_env_lookup, NULL, tk_pid_warn, NULL) > 0) {
+	/* The environment's bad values stop it (they are the caller's); the
+	 * file's are reported, the rest applies. */
+	if (tk_tool_config(&cfg, "", tk_pid_warn, NULL, true, &file_problems)
+	    > 0) {
 		free(pids);
 		return TK_EXIT_NOT_STARTED;
 	}
-	failed = tk_pid_configure(&cfg, pids, (size_t)argc - 1, 0, &c);
+	failed = tk_pid_configure(&cfg, pids, (size_t)argc - 1,
+				  TK_PID_SECTIONS, &c);
 	if (c.changed > 0)
 		printf("Sockets these processes open from now on are not reached: "
 		       "start them under tcpkeep (the library), or use --bpf for their cgroup.\n");

@@ -13,6 +13,7 @@
 #include "host/records.h"
 #include "cli/helper.h"
 #include "host/cgroup.h"
+#include "host/conftool.h"
 #include "host/exit.h"
 #include "host/running.h"
 #include "cli/metrics.h"
@@ -72,7 +73,8 @@ static int usage(const char *what, const char *value)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	o->max_idle_ms = 300000;
+	/* The path's idle timeout when the file or --behind gives one. */
+	o->max_idle_ms = tk_tool_max_idle_ms(300000);
 	o->pids = calloc((size_t)argc + 1, sizeof *o->pids);
 	if (o->pids == NULL)
 		return usage("out of memory", NULL);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "common/behind.h"
 #if HAVE_SYS_AUXV_H
 # include <sys/auxv.h>
 #endif
@@ -35,6 +37,8 @@ const char tk_accepts_user_timeout[] =
 	"milliseconds from 0 to 2147483647, bare or with a unit (1500, 1500ms, 30s, 2m, 1h), or auto";
 const char tk_accepts_direction[] = "both, out or in";
 const char tk_accepts_log[] = "stderr, syslog, none or an absolute file path";
+const char tk_accepts_behind[] =
+	"aws-nlb, azure-lb, gcp-vpc or whole seconds from 2 to 86400, bare or with a unit (350, 4m, 1h)";
 const char tk_accepts_rules[] =
 	"rules separated by commas or spaces: loopback, ADDR[/LEN], :PORT[-PORT], ADDR[/LEN]:PORT[-PORT] or [IPV6[/LEN]]:PORT[-PORT]";
 
@@ -56,6 +60,7 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->intvl_from = NULL;
 	cfg->cnt_from = NULL;
 	cfg->user_timeout_from = NULL;
+	cfg->behind_s = 0;
 	cfg->syncnt_set = false;
 	cfg->maxseg_set = false;
 	cfg->window_clamp_set = false;
@@ -305,7 +310,7 @@ const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1] = {
 	"DD_TCP_KEEPALIVE_PROBES", "DD_USE_KEEPALIVE", "DD_DEBUG",
 	"KEEPIDLE", "KEEPINTVL", "KEEPCNT", "KEEPALIVE",
 	"TCPKEEP_SYNCNT", "TCP_SYNCNT", "TCP_MAXSEG", "TCP_WINDOW_CLAMP",
-	"TCP_DEFER_ACCEPT", NULL
+	"TCP_DEFER_ACCEPT", "TCPKEEP_BEHIND", "TCPKEEP_CONFIG", NULL
 };
 
 struct loader {
@@ -313,8 +318,18 @@ struct loader {
 	void *lookup_ctx;
 	tk_warn_fn warn;
 	void *warn_ctx;
+	tk_note_fn note;
 	unsigned warnings;
 };
+
+/* SETTING (its TCPKEEP_ name) took VALUE from VAR: for tcpkeep --explain,
+ * which names where each value came from. */
+static void noted(struct loader *ld, const char *setting, const char *var,
+		  const char *value)
+{
+	if (ld->note != NULL)
+		ld->note(ld->warn_ctx, setting, var, value);
+}
 
 /* Every lookup but the master switch's is a secure one: in a
  * secure-execution process it finds nothing, and the defaults hold. */
@@ -344,8 +359,12 @@ static void load_bool(struct loader *ld, const char *const *names, bool *out)
 	const char *from = NULL;
 	const char *value = first_set(ld, names, &from, true);
 
-	if (value != NULL && tk_parse_bool(value, out) < 0)
+	if (value == NULL)
+		return;
+	if (tk_parse_bool(value, out) < 0)
 		reject(ld, from, value, tk_accepts_bool);
+	else
+		noted(ld, names[0], from, value);
 }
 
 /* The master switch, the one setting a secure-execution process takes from
@@ -366,8 +385,10 @@ static void load_enable(struct loader *ld, struct tk_config *cfg)
 			       tk_accepts_keepalive : tk_accepts_bool);
 		return;
 	}
-	if (!on || !secure)
+	if (!on || !secure) {
 		cfg->enabled = on;
+		noted(ld, enable_vars[0], from, value);
+	}
 }
 
 /* libkeepalive (Santos) documents 0 in TCP_KEEPIDLE, TCP_KEEPINTVL and
@@ -394,10 +415,13 @@ static void load_timer(struct loader *ld, const char *const *names,
 		return;
 	if ((count ? tk_parse_count(value, out)
 		   : tk_parse_seconds(value, out)) == 0) {
+		*set = true;
 		*from_out = from;
+		noted(ld, names[0], from, value);
 	} else if (santos_zero(from, value)) {
 		*set = false;
 		*from_out = from;
+		noted(ld, names[0], from, value);
 	} else {
 		reject(ld, from, value,
 		       count ? tk_accepts_count : tk_accepts_seconds);
@@ -408,20 +432,30 @@ static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 {
 	const char *from = NULL;
 	const char *value = first_set(ld, user_timeout_vars, &from, true);
+	unsigned ms = cfg->user_timeout_ms;
+	bool is_auto = cfg->user_timeout_auto;
 
 	if (value == NULL)
 		return;
 	if (same_text(from, "TCP_USER_TIMEOUT") && same_text(value, "-1")) {
 		/* libkeepalive (Santos): derive it from the others. */
-		cfg->user_timeout_auto = true;
-	} else if (tk_parse_user_timeout(value, &cfg->user_timeout_ms,
-					 &cfg->user_timeout_auto) < 0) {
+		is_auto = true;
+	} else if (tk_parse_user_timeout(value, &ms, &is_auto) < 0) {
 		reject(ld, from, value, tk_accepts_user_timeout);
 		return;
 	}
+	cfg->user_timeout_ms = ms;
+	cfg->user_timeout_auto = is_auto;
 	cfg->user_timeout_set = true;
 	cfg->user_timeout_from = from;
-	if (cfg->user_timeout_auto) {
+	noted(ld, user_timeout_vars[0], from, value);
+}
+
+/* An automatic user timeout counts the timers the configuration ends
+ * with, whichever layer (the file's sections, the environment) set them. */
+void tk_config_finish(struct tk_config *cfg)
+{
+	if (cfg->user_timeout_set && cfg->user_timeout_auto) {
 		/* An option left unset counts with the kernel's default.  At
 		 * most 32767 + 32767 * 127 s: more than INT_MAX ms, so the
 		 * sum is clamped to what the kernel accepts. */
@@ -435,6 +469,57 @@ static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 
 		cfg->user_timeout_ms = ms > TK_USER_TIMEOUT_MAX ?
 			TK_USER_TIMEOUT_MAX : (unsigned)ms;
+	}
+}
+
+int tk_parse_behind(const char *text, unsigned *out_s)
+{
+	/* The idle timeouts their providers document (tcpkeep(1), --behind
+	 * cites each). */
+	static const struct {
+		const char *name;
+		unsigned seconds;
+	} named[] = {
+		{ "aws-nlb", 350 }, { "azure-lb", 240 }, { "gcp-vpc", 600 },
+	};
+	uint64_t ms;
+
+	if (text == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (tk_word_is(text, named[i].name)) {
+			*out_s = named[i].seconds;
+			return 0;
+		}
+	if (tk_parse_duration_ms(text, TK_UNIT_S, &ms) < 0 || ms % 1000 != 0 ||
+	    ms < 2000 || ms > 86400000)
+		return -1;
+	*out_s = (unsigned)(ms / 1000);
+	return 0;
+}
+
+static void load_behind(struct loader *ld, struct tk_config *cfg)
+{
+	const char *value = ld->lookup(ld->lookup_ctx, "TCPKEEP_BEHIND", true);
+
+	if (value == NULL)
+		return;
+	if (tk_parse_behind(value, &cfg->behind_s) < 0) {
+		reject(ld, "TCPKEEP_BEHIND", value, tk_accepts_behind);
+		return;
+	}
+	noted(ld, "TCPKEEP_BEHIND", "TCPKEEP_BEHIND", value);
+	/* Idle and interval take the place of this layer: an idle of a
+	 * lower layer (the file's [defaults] under a --behind) gives way,
+	 * one given beside it or above it (loaded after) wins. */
+	{
+		unsigned idle, intvl;
+
+		tk_behind_values(cfg->behind_s, &idle, &intvl);
+		cfg->idle_s = idle > TK_SECONDS_MAX ? TK_SECONDS_MAX : (int)idle;
+		cfg->intvl_s = (int)intvl;
+		cfg->idle_set = cfg->intvl_set = true;
+		cfg->idle_from = cfg->intvl_from = NULL;
 	}
 }
 
@@ -459,9 +544,11 @@ static void load_int_option(struct loader *ld, const char *const *names,
 		*out = n;
 		*set = true;
 		*from_out = from;
+		noted(ld, names[0], from, value);
 	} else if (alias && tk_parse_int_range(value, 0, 0, &n) == 0) {
 		*set = false;
 		*from_out = from;
+		noted(ld, names[0], from, value);
 	} else {
 		reject(ld, from, value, alias ? alias_accepted : accepted);
 	}
@@ -491,10 +578,13 @@ static void load_log(struct loader *ld, struct tk_config *cfg)
 	 * to a file of the caller's choosing (nor to leave stderr). */
 	const char *value = ld->lookup(ld->lookup_ctx, "TCPKEEP_LOG", true);
 
-	if (value != NULL &&
-	    tk_parse_log(value, &cfg->log, cfg->log_path,
+	if (value == NULL)
+		return;
+	if (tk_parse_log(value, &cfg->log, cfg->log_path,
 			 sizeof cfg->log_path) < 0)
 		reject(ld, "TCPKEEP_LOG", value, tk_accepts_log);
+	else
+		noted(ld, "TCPKEEP_LOG", "TCPKEEP_LOG", value);
 }
 
 static void load_rules(struct loader *ld, const char *var,
@@ -505,7 +595,17 @@ static void load_rules(struct loader *ld, const char *var,
 
 	if (value == NULL)
 		return;
-	if (tk_rules_parse(value, rules, reason, sizeof reason) < 0) {
+	if (*have) {
+		/* A list from a lower layer (the file) stays when this one
+		 * is refused: the parser empties what it fills on failure. */
+		struct tk_rules scratch;
+
+		if (tk_rules_parse(value, &scratch, reason, sizeof reason) < 0) {
+			reject(ld, var, value, tk_accepts_rules);
+			return;
+		}
+		memcpy(rules, &scratch, sizeof scratch);
+	} else if (tk_rules_parse(value, rules, reason, sizeof reason) < 0) {
 		/* Never fall back to "match everything": the variable is
 		 * ignored as a whole. */
 		rules->count = 0;
@@ -513,21 +613,22 @@ static void load_rules(struct loader *ld, const char *var,
 		return;
 	}
 	*have = true;
+	noted(ld, var, var, value);
 }
 
-unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
-			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx)
+unsigned tk_config_apply(struct tk_config *cfg, tk_lookup_fn lookup,
+			 void *lookup_ctx, tk_warn_fn warn, void *warn_ctx,
+			 tk_note_fn note)
 {
-	struct loader ld = { lookup, lookup_ctx, warn, warn_ctx, 0 };
+	struct loader ld = { lookup, lookup_ctx, warn, warn_ctx, note, 0 };
 	const char *value;
-
-	tk_config_defaults(cfg);
 
 	/* First, so that the warnings below reach the chosen destination. */
 	load_log(&ld, cfg);
 
 	load_enable(&ld, cfg);
 	load_bool(&ld, debug_vars, &cfg->debug);
+	load_behind(&ld, cfg);
 	load_timer(&ld, idle_vars, false, &cfg->idle_s, &cfg->idle_set,
 		   &cfg->idle_from);
 	load_timer(&ld, intvl_vars, false, &cfg->intvl_s, &cfg->intvl_set,
@@ -538,17 +639,39 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 	load_dropin(&ld, cfg);
 
 	value = lookup(lookup_ctx, "TCPKEEP_DIRECTION", true);
-	if (value != NULL && tk_parse_direction(value, &cfg->direction) < 0)
-		reject(&ld, "TCPKEEP_DIRECTION", value, tk_accepts_direction);
+	if (value != NULL) {
+		if (tk_parse_direction(value, &cfg->direction) < 0)
+			reject(&ld, "TCPKEEP_DIRECTION", value,
+			       tk_accepts_direction);
+		else
+			noted(&ld, "TCPKEEP_DIRECTION", "TCPKEEP_DIRECTION",
+			      value);
+	}
 
 	load_rules(&ld, "TCPKEEP_ONLY", &cfg->only, &cfg->have_only);
 	load_rules(&ld, "TCPKEEP_SKIP", &cfg->skip, &cfg->have_skip);
 
 	value = lookup(lookup_ctx, "TCPKEEP_FORCE", true);
-	if (value != NULL && tk_parse_bool(value, &cfg->force) < 0)
-		reject(&ld, "TCPKEEP_FORCE", value, tk_accepts_bool);
+	if (value != NULL) {
+		if (tk_parse_bool(value, &cfg->force) < 0)
+			reject(&ld, "TCPKEEP_FORCE", value, tk_accepts_bool);
+		else
+			noted(&ld, "TCPKEEP_FORCE", "TCPKEEP_FORCE", value);
+	}
 
 	return ld.warnings;
+}
+
+unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
+			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx)
+{
+	unsigned warnings;
+
+	tk_config_defaults(cfg);
+	warnings = tk_config_apply(cfg, lookup, lookup_ctx, warn, warn_ctx,
+				   NULL);
+	tk_config_finish(cfg);
+	return warnings;
 }
 
 bool tk_config_has_filters(const struct tk_config *cfg)

@@ -67,6 +67,11 @@ struct tk_config {
 	const char *idle_from, *intvl_from, *cnt_from, *user_timeout_from;
 	const char *syncnt_from, *maxseg_from, *window_clamp_from,
 		*defer_accept_from;
+	/* The idle timeout of the path (TCPKEEP_BEHIND, behind = in the
+	 * file), 0 when not given: idle and interval follow from it
+	 * (tk_behind_values) where no idle or interval is given beside or
+	 * above it, and --status judges connections against it. */
+	unsigned behind_s;
 };
 
 /* Where values come from: the library passes tk_env_snapshot_lookup, the
@@ -80,6 +85,12 @@ typedef const char *(*tk_lookup_fn)(void *ctx, const char *name, bool secure);
  * human description ("a duration from 1s to 32767s, e.g. 30, 90s, 2m"). */
 typedef void (*tk_warn_fn)(void *ctx, const char *var, const char *value,
 			   const char *accepted);
+
+/* SETTING (the TCPKEEP_ name of one setting) took VALUE from VAR (that
+ * name, an alias or, for the file, its TCPKEEP_ name): what tcpkeep
+ * --explain reports.  CTX is the warn callback's. */
+typedef void (*tk_note_fn)(void *ctx, const char *setting, const char *var,
+			   const char *value);
 
 /* True in a secure-execution process: the kernel's AT_SECURE (set-user-ID,
  * set-group-ID, file capabilities, or an LSM's say), through getauxval();
@@ -96,7 +107,7 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
  * then answers without scanning the environment again.  For every name the
  * value is the one getenv() returns, the first NAME= entry of the
  * environment (glibc and musl alike), however many entries there are. */
-#define TK_CONFIG_NAME_COUNT 30
+#define TK_CONFIG_NAME_COUNT 32
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
 struct tk_env {
 	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
@@ -116,6 +127,17 @@ void tk_config_defaults(struct tk_config *cfg);
  * Never allocates; safe to call before main. */
 unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 			void *lookup_ctx, tk_warn_fn warn, void *warn_ctx);
+
+/* Layers: tk_config_load() is tk_config_defaults(), one
+ * tk_config_apply() and tk_config_finish().  With the configuration file,
+ * its [defaults] and [program] sections are applied first and the
+ * environment last (conffile.h): each apply changes only the settings its
+ * lookup gives a good value for, so a refused value leaves what the layers
+ * below gave.  NOTE (may be NULL) hears of every value taken. */
+unsigned tk_config_apply(struct tk_config *cfg, tk_lookup_fn lookup,
+			 void *lookup_ctx, tk_warn_fn warn, void *warn_ctx,
+			 tk_note_fn note);
+void tk_config_finish(struct tk_config *cfg);
 
 /* Individual parsers, exposed for the wrapper's helper, the unit tests and
  * the fuzzers.
@@ -141,6 +163,9 @@ int tk_parse_int_range(const char *text, int lo, int hi, int *out);
  * *is_auto and leaves *out_ms alone. */
 int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto);
 int tk_parse_direction(const char *text, enum tk_direction *out);
+/* The path's idle timeout: aws-nlb (350 s), azure-lb (240 s), gcp-vpc
+ * (600 s), or whole seconds from 2 to 86400. */
+int tk_parse_behind(const char *text, unsigned *out_s);
 /* stderr | syslog | none | absolute path shorter than TK_LOG_PATH_MAX. */
 int tk_parse_log(const char *text, enum tk_log_dest *out,
 		 char *path, size_t pathlen);
@@ -163,5 +188,6 @@ extern const char tk_accepts_user_timeout[];
 extern const char tk_accepts_direction[];
 extern const char tk_accepts_log[];
 extern const char tk_accepts_rules[];
+extern const char tk_accepts_behind[];
 
 #endif

@@ -12,6 +12,7 @@ src_libtkcommon_la_SOURCES = \
 	src/common/classify.c src/common/classify.h \
 	src/common/options.c src/common/options.h \
 	src/common/behind.c src/common/behind.h \
+	src/common/conffile.c src/common/conffile.h \
 	src/common/decide.h
 
 EXTRA_DIST += src/common/local.mk

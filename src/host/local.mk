@@ -15,6 +15,7 @@ src_libtkhost_la_SOURCES = \
 	src/host/procfd.c \
 	src/host/sockvals.c \
 	src/host/sockdup.c \
-	src/host/records.c src/host/records.h
+	src/host/records.c src/host/records.h \
+	src/host/conftool.c src/host/conftool.h
 
 EXTRA_DIST += src/host/local.mk

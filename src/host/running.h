@@ -135,6 +135,8 @@ struct tk_sockvals {
  * kernel or the headers do not have them). */
 int tk_pidfd_open(pid_t pid);
 int tk_pidfd_getfd(int pidfd, int fd);
+/* The network namespace (inode) a socket lives in, 0 when not permitted. */
+uint64_t tk_sock_netns(int fd);
 /* pidfd_getfd of FD, checked to be the socket the scan saw there (INODE,
  * in the namespace NETNS; 0: not checked).  -1 with errno; ESTALE when
  * the process put another socket on that number meanwhile. */
@@ -149,8 +151,6 @@ const char *tk_pidfd_why(int err);
  * (the socket's protocol name through /proc): 1, 0 (or gone), -1 when
  * the system does not say. */
 int tk_proc_fd_is_tcp(pid_t pid, int fd);
-/* The network namespace (inode) a socket lives in, 0 when not permitted. */
-uint64_t tk_sock_netns(int fd);
 /* A row for the TCP socket FD (a duplicate) from the socket itself: state
  * and addresses, its namespace (HOLDER_NETNS when it may not be asked),
  * no timer.  0, or -1 when it is not a TCP socket. */

@@ -25,9 +25,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#ifndef SIOCGSKNS
-# define SIOCGSKNS 0x894C	/* linux/sockios.h: the socket's netns */
-#endif
 
 int tk_proc_fd_is_tcp(pid_t pid, int fd)
 {
@@ -40,20 +37,6 @@ int tk_proc_fd_is_tcp(pid_t pid, int fd)
 		return errno == ENOENT || errno == ESRCH ? 0 : -1;
 	name[n] = '\0';
 	return strcmp(name, "TCP") == 0 || strcmp(name, "TCPv6") == 0;
-}
-
-uint64_t tk_sock_netns(int fd)
-{
-	struct stat st;
-	int ns = ioctl(fd, SIOCGSKNS);
-	uint64_t ino = 0;
-
-	if (ns < 0)
-		return 0;
-	if (fstat(ns, &st) == 0)
-		ino = (uint64_t)st.st_ino;
-	close(ns);
-	return ino;
 }
 
 static void copy_addr(const struct sockaddr_storage *ss, uint8_t *addr,

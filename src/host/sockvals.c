@@ -7,7 +7,6 @@
 #include "host/running.h"
 
 #include <errno.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
@@ -46,13 +45,15 @@ int tk_pidfd_getfd(int pidfd, int fd)
 #endif
 }
 
-/* The inode of the network namespace SOCK lives in, 0 when the kernel
- * does not tell (SIOCGSKNS needs CAP_NET_ADMIN there). */
-static uint64_t sock_netns(int sock)
+#ifndef SIOCGSKNS
+# define SIOCGSKNS 0x894C	/* linux/sockios.h: the socket's netns */
+#endif
+
+/* SIOCGSKNS needs CAP_NET_ADMIN where the socket lives: 0 without. */
+uint64_t tk_sock_netns(int fd)
 {
-#ifdef SIOCGSKNS
 	struct stat st;
-	int ns = ioctl(sock, SIOCGSKNS);
+	int ns = ioctl(fd, SIOCGSKNS);
 	uint64_t ino = 0;
 
 	if (ns < 0)
@@ -61,10 +62,6 @@ static uint64_t sock_netns(int sock)
 		ino = (uint64_t)st.st_ino;
 	close(ns);
 	return ino;
-#else
-	(void)sock;
-	return 0;
-#endif
 }
 
 int tk_sock_take(int pidfd, int fd, uint32_t inode, uint64_t netns)
@@ -82,7 +79,7 @@ int tk_sock_take(int pidfd, int fd, uint32_t inode, uint64_t netns)
 	 * again in another one. */
 	if (fstat(dup, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 	    (uint64_t)st.st_ino != inode ||
-	    (netns != 0 && (ns = sock_netns(dup)) != 0 && ns != netns)) {
+	    (netns != 0 && (ns = tk_sock_netns(dup)) != 0 && ns != netns)) {
 		close(dup);
 		errno = ESTALE;
 		return -1;

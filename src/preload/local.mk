@@ -11,7 +11,8 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
 	src/preload/apply.c src/preload/apply.h \
-	src/preload/log.c src/preload/log.h
+	src/preload/log.c src/preload/log.h \
+	src/preload/hostconf.c src/preload/hostconf.h
 src_libtcpkeep_la_LIBADD = src/libtkcommon.la
 # The flags of the library's sources, for every build of them (the i386
 # library, the tests' small-table copy).

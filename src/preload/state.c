@@ -31,6 +31,7 @@
 #include "common/decide.h"
 #include "preload/export.h"
 #include "preload/fdstate.h"
+#include "preload/hostconf.h"
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/state.h"
@@ -96,9 +97,8 @@ void state_load(void)
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
 	tk_env_scan(&env, (const char *const *)environ);
-	tk_config_load(&config, tk_env_snapshot_lookup, &env, tk_log_bad_value,
-		       &config);
-	tk_log_setup(&config);
+	/* The file's sections below the environment (hostconf.c). */
+	tk_hostconf_load(&config, &env);
 	tk_options_build(&options, &config);
 	filtering = tk_config_has_filters(&config);
 	__atomic_store_n(&option_names, config.enabled ?
