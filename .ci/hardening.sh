@@ -307,7 +307,7 @@ step_lint() {
 	# builds it and the kernel's verifier checks it at every load).
 	cppcheck --enable=warning,style,performance,portability --std=c11 \
 		--quiet --error-exitcode=1 --inline-suppr \
-		-I "$top/src/common" -I "$top/src/preload" -I "$b" \
+		-I "$top/src" -I "$b" \
 		-i "$top/src/bpf/tcpkeep.bpf.c" \
 		--suppress=missingIncludeSystem \
 		--suppress=redundantAssignment:"$top/src/preload/real.c" \

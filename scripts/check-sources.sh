@@ -8,9 +8,9 @@
 #   check-sources.sh SRCDIR
 #
 # From make: CC, FLAGS (the preprocessor and compiler flags of every
-# source), PRELOAD_FLAGS (added for src/preload), BPF_FLAGS (added for
-# src/bpf) and BUILD_BPF (yes when eBPF mode is built; otherwise src/bpf
-# is left out: libbpf's headers may be missing).
+# source), BPF_FLAGS (added for src/bpf) and BUILD_BPF (yes when eBPF
+# mode is built; otherwise src/bpf is left out: libbpf's headers may be
+# missing).
 set -u
 
 srcdir=${1:?usage: check-sources.sh SRCDIR}
@@ -23,7 +23,6 @@ check() {
 	# check FILE: compile it (a .c) or a unit including it (a .h).
 	file=$1 extra=
 	case $file in
-	src/preload/*) extra=${PRELOAD_FLAGS-} ;;
 	src/bpf/*) extra=${BPF_FLAGS-} ;;
 	esac
 	case $file in

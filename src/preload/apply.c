@@ -3,9 +3,9 @@
  * translation (options.h), so the hooks do no more per socket than
  * before it. */
 #include "autoconfig.h"
-#include "config.h"
-#include "options.h"
-#include "apply.h"
+#include "common/config.h"
+#include "common/options.h"
+#include "preload/apply.h"
 
 void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 {

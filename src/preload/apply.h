@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "classify.h"
-#include "config.h"
-#include "export.h"
-#include "fdstate.h"
-#include "log.h"
-#include "options.h"
-#include "real.h"
+#include "common/classify.h"
+#include "common/config.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/log.h"
+#include "common/options.h"
+#include "preload/real.h"
 
 /* The hooks save errno around every TCP socket they configure: through
  * the GOT directly, not through a PLT stub. */

@@ -5,7 +5,7 @@
 #include "autoconfig.h"
 /* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
 #undef _GNU_SOURCE
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,14 +25,14 @@
 # include <sys/auxv.h>
 #endif
 
-#include "apply.h"
-#include "classify.h"
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "log.h"
-#include "real.h"
-#include "manage.h"
+#include "preload/apply.h"
+#include "common/classify.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/log.h"
+#include "preload/real.h"
+#include "preload/manage.h"
 
 /* Twice the size of the record: close() indexes it with the number
  * masked to 21 bits instead of testing it (fdstate.h), and the upper half
@@ -43,9 +43,9 @@ tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
  * suspended parent while its descriptor table is a copy: the numbers it
  * frees or fills are the parent's still.  A child of fork() has its own
  * copy of the record: it finds the owner's page zeroed (MADV_WIPEONFORK,
- * see load()), or where that page is not wiped, kcmp() tells it from a
- * vfork() child; where neither works, the child leaves its copy as it
- * is.  errno is kept. */
+ * see state_load()), or where that page is not wiped, kcmp() tells it
+ * from a vfork() child; where neither works, the child leaves its copy as
+ * it is.  errno is kept. */
 __attribute__((noinline))
 static bool table_is_ours(void)
 {

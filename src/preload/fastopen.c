@@ -2,7 +2,7 @@
 #include "autoconfig.h"
 /* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
 #undef _GNU_SOURCE
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,14 +22,15 @@
 # include <sys/auxv.h>
 #endif
 
-#include "apply.h"
-#include "classify.h"
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "log.h"
-#include "real.h"
-#include "manage.h"
+#include "preload/apply.h"
+#include "common/classify.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/hooks.h"
+#include "preload/log.h"
+#include "preload/real.h"
+#include "preload/manage.h"
 
 /* TCP Fast Open: the connection starts in sendto() or sendmsg() with
  * MSG_FASTOPEN, and connect() is never called.  The decision comes right

@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "export.h"
+#include "preload/export.h"
 
 /* A build may choose a smaller table (a power of two): the tests build
  * one with 64 entries to try numbers beyond it. */

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The interposed socket(), connect(), accept(), accept4() and
  * setsockopt(), which decide and apply (libtcpkeep(7), "Which sockets" and
- * "When options are applied"), and the load that reads the configuration
- * once.  The other hooks: the record of descriptors in descriptors.c, TCP
- * Fast Open in fastopen.c, force mode's setsockopt() decision in force.c,
- * sockets connected at load in handover.c; what is done to one socket once
- * decided in manage.c and manage.h.
+ * "When options are applied"), and the load: the state read once
+ * (state.c), then the sockets connected at load (handover.c).  The other
+ * hooks: the record of descriptors in descriptors.c, TCP Fast Open in
+ * fastopen.c, force mode's setsockopt() decision in force.c; what is done
+ * to one socket once decided in manage.c and manage.h.
+ *
+ * The calls run one way: this file and the other hooks use manage.c,
+ * handover.c and force.c, which use state.c; none of those calls back
+ * here, which is why the load and ready() live in this file and not
+ * with the state.
  *
  * Every hook returns what the real call returned with the errno it left.
  * On the path of a call nothing allocates, locks, reads the environment or
@@ -15,7 +20,7 @@
  * transparent union; the exported aliases below need the POSIX
  * prototypes. */
 #undef _GNU_SOURCE
-#include "config.h"
+#include "common/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,23 +40,16 @@
 # include <sys/auxv.h>
 #endif
 
-#include "apply.h"
-#include "classify.h"
-#include "decide.h"
-#include "export.h"
-#include "fdstate.h"
-#include "hostconf.h"
-#include "log.h"
-#include "real.h"
-#include "manage.h"
+#include "preload/apply.h"
+#include "common/classify.h"
+#include "common/decide.h"
+#include "preload/export.h"
+#include "preload/fdstate.h"
+#include "preload/hooks.h"
+#include "preload/log.h"
+#include "preload/real.h"
+#include "preload/manage.h"
 
-extern char **environ;
-
-/* Written once by whichever runs first, the constructor or a hook called
- * before it; read-only afterwards. */
-struct tk_config config;
-struct tk_options options;
-bool filtering;
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */
 typedef int (*socket_tcp_fn)(int domain, int type, int protocol);
@@ -64,77 +62,19 @@ static socket_tcp_fn socket_tcp = socket_tcp_other;
  * into the call (TK_REAL's relaxed atomic load would cost one more
  * instruction per socket). */
 static tk_socket_fn socket_bound;
-/* What the rules of TCPKEEP_ONLY/TCPKEEP_SKIP look at, so that an accepted
- * socket costs only the system calls that can change the verdict: the
- * peer (getpeername) when some rule names an address, the service port
- * (getsockname) when some rule names ports. */
-bool rules_need_peer, rules_need_port;
-unsigned option_names = ~0u;	/* until the load: every name is looked up */
 /* TCP_DEFER_ACCEPT is asked for: listen() sets it (listen_defer()). */
 static bool listen_defers;
-/* The process whose memory holds the table, to tell a vfork() child
- * (which shares it) from its parent.  Page-aligned and a page long, so
- * that MADV_WIPEONFORK zeroes it alone in a child of fork(). */
-union tk_owner table_owner __attribute__((aligned(4096)));
-/* The entries close() forgets only after asking whether the record is
- * this process's (descriptors.c): until the load, and in force mode,
- * every TCP socket's; otherwise those holding a choice of the program's. */
-tk_fd_entry close_guard = (tk_fd_entry)~TK_FD_NOT_TCP;
 
 int init_state = INIT_NONE;
 static long init_tid;
 
-static void scan_rules(const struct tk_rules *rules)
-{
-	if (rules == NULL)
-		return;
-	for (unsigned i = 0; i < rules->count && i < TK_RULES_MAX; i++) {
-		const struct tk_rule *r = &rules->rule[i];
-
-		if (r->kind != TK_RULE_ANY)
-			rules_need_peer = true;
-		if (r->port_lo != 0 || r->port_hi != 65535)
-			rules_need_port = true;
-	}
-}
-
 static void load(void)
 {
-	struct tk_env env;
-
 	tk_real_bind_all();
 	socket_bound = TK_REAL(socket);
-	table_owner.pid = syscall(SYS_getpid);
-#ifdef MADV_WIPEONFORK
-	{
-		/* A fork() child then finds 0 and knows the record is its own
-		 * copy without kcmp(), which seccomp filters (containers')
-		 * often refuse; a vfork() child, sharing the page, finds its
-		 * parent.  Where the kernel refuses (before 4.14, pages larger
-		 * than 4096 bytes), kcmp() still tells them apart. */
-		int saved_errno = errno;
-
-		(void)madvise(&table_owner, sizeof table_owner,
-			      MADV_WIPEONFORK);
-		errno = saved_errno;
-	}
-#endif
-	/* One pass over the environment instead of a getenv() per name.
-	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
-	 * and log.c takes it from the configuration passed along. */
-	tk_env_scan(&env, (const char *const *)environ);
-	/* The file's sections below the environment (hostconf.c). */
-	tk_hostconf_load(&config, &env);
-	tk_options_build(&options, &config);
-	filtering = tk_config_has_filters(&config);
-	__atomic_store_n(&option_names, config.enabled ?
-			 tk_option_names(options.unset) : 0, __ATOMIC_RELAXED);
+	state_load();
 	listen_defers = config.enabled &&
 			!(options.unset & TK_PROG_DEFER_ACCEPT);
-	if (!(config.enabled && config.force))
-		close_guard = TK_PROG_MASK;
-	scan_rules(config.have_only ? &config.only : NULL);
-	scan_rules(config.have_skip ? &config.skip : NULL);
 	if (config.enabled)
 		adopt_at_load();
 	/* Last: a hook that sees it sees everything above. */
@@ -341,22 +281,6 @@ int tk_hook_socket(int domain, int type, int protocol)
 			      (unsigned)protocol) == 0, 1))
 		return socket_tcp_call(domain, type, protocol);
 	return socket_other(domain, type, protocol);
-}
-
-/* Only the bytes up to the port are required: Linux accepts the 24-byte
- * sockaddr_in6 of RFC 2133 (no sin6_scope_id) in connect(), and its port
- * must count for port rules like any other. */
-int port_of(const struct sockaddr *addr, socklen_t len)
-{
-	if (addr->sa_family == AF_INET &&
-	    len >= (socklen_t)(offsetof(struct sockaddr_in, sin_port) +
-			       sizeof(in_port_t)))
-		return ntohs(((const struct sockaddr_in *)(const void *)addr)->sin_port);
-	if (addr->sa_family == AF_INET6 &&
-	    len >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_port) +
-			       sizeof(in_port_t)))
-		return ntohs(((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
-	return -1;
 }
 
 __attribute__((noinline))

@@ -10,10 +10,10 @@
  * writes none. */
 #include "autoconfig.h"
 
-#include "conffile.h"
-#include "config.h"
-#include "hostconf.h"
-#include "log.h"
+#include "common/conffile.h"
+#include "common/config.h"
+#include "preload/hostconf.h"
+#include "preload/log.h"
 
 static struct tk_conf conf;
 

@@ -3,7 +3,7 @@
 #ifndef TCPKEEP_HOSTCONF_H
 #define TCPKEEP_HOSTCONF_H
 
-#include "config.h"
+#include "common/config.h"
 
 /* Fills CFG and fixes the log destination (tk_log_setup). */
 void tk_hostconf_load(struct tk_config *cfg, struct tk_env *env);

@@ -6,6 +6,7 @@ lib_LTLIBRARIES = src/libtcpkeep.la
 src_libtcpkeep_la_SOURCES = \
 	src/preload/export.h \
 	src/preload/library.c src/preload/manage.h \
+	src/preload/state.h src/preload/hooks.h \
 	src/preload/real.c src/preload/real.h src/preload/glibc-floor.h \
 	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
@@ -13,14 +14,14 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/log.c src/preload/log.h \
 	src/preload/hostconf.c src/preload/hostconf.h
 src_libtcpkeep_la_LIBADD = src/libtkcommon.la
-# The library's files still name the common headers without their
-# directory ("config.h"): until they say "common/config.h", their search
-# path has src/common.
-tk_preload_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src/common
+# The flags of the library's sources, for every build of them (the i386
+# library, the tests' small-table copy).
+tk_preload_cppflags = $(AM_CPPFLAGS)
 src_libtcpkeep_la_CPPFLAGS = $(tk_preload_cppflags)
 # The hooks, one purpose per file, compiled as one unit by library.c (it
 # says why): distributed, not compiled apart.
 EXTRA_DIST += \
+	src/preload/state.c \
 	src/preload/hooks.c \
 	src/preload/manage.c \
 	src/preload/descriptors.c \

@@ -10,8 +10,8 @@
  * link, never waiting (a FIFO); /dev/log as a datagram or, like syslog(3),
  * a stream socket. */
 #include "autoconfig.h"
-#include "config.h"
-#include "log.h"
+#include "common/config.h"
+#include "preload/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "real.h"
-#include "glibc-floor.h"
+#include "preload/real.h"
+#include "preload/glibc-floor.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
 static char log_path[TK_LOG_PATH_MAX];

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "common/config.h"
 
 struct tk_line {
 	char text[768];

@@ -23,7 +23,7 @@
  * ran is in the walk and not in that list; it can only matter for a name
  * no object loaded at start defines. */
 #include "autoconfig.h"
-#include "next.h"
+#include "preload/next.h"
 
 #include <elf.h>
 #include <link.h>

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "export.h"
+#include "preload/export.h"
 
 /* The walk's answer for one name. */
 enum tk_next {

@@ -16,7 +16,7 @@
  * from a signal handler before the constructor runs unless another
  * library's constructor installed that handler and raised the signal. */
 #include "autoconfig.h"
-#include "real.h"
+#include "preload/real.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -29,7 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "next.h"
+#include "preload/next.h"
 
 typedef void (*any_fn)(void);
 

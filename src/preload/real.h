@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "export.h"
+#include "preload/export.h"
 
 /* One line per interposed function: its name and its type. */
 #define TK_REAL_EAGER(X) \
