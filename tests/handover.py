@@ -11,11 +11,14 @@ preloaded. MODE:
     inetd        the connection on descriptors 0 and 1, as inetd does
     inetd-opts   the same after the parent set SO_KEEPALIVE=1 and
                  TCP_KEEPIDLE=500 on it (a choice that must stay)
+    inetd-syncnt the same after the parent set TCP_SYNCNT=5 on it
     listen-fds   the connection on descriptor 3, LISTEN_FDS=1 and
                  LISTEN_PID=the program's PID, as systemd passes it
     listen-fds-other  the same with LISTEN_PID naming another process
 Prints what PROGRAM printed: on its standard output (listen-fds), or what
-arrived on the client end of the connection (inetd modes).
+arrived on the client end of the connection (inetd modes).  With
+HANDOVER_DROPIN=1, then "syncnt=S window_clamp=W" as the connection holds
+them once PROGRAM has ended.
 """
 import os
 import socket
@@ -33,6 +36,8 @@ def main():
     if mode == "inetd-opts":
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 500)
+    if mode == "inetd-syncnt":
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 5)
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     if os.environ.get("HANDOVER_PRELOAD"):
@@ -52,8 +57,11 @@ def main():
             os.execvpe(argv[0], argv, env)
         finally:
             os._exit(127)
-    conn.close()
     _, status = os.waitpid(pid, 0)
+    dropin = "syncnt=%d window_clamp=%d\n" % (
+        conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT),
+        conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP))
+    conn.close()
     if mode.startswith("inetd"):
         client.shutdown(socket.SHUT_WR)
         data = b""
@@ -63,6 +71,8 @@ def main():
                 break
             data += chunk
         sys.stdout.write(data.decode())
+    if os.environ.get("HANDOVER_DROPIN") == "1":
+        sys.stdout.write(dropin)
     client.close()
     sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode")
              else status >> 8)

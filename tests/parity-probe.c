@@ -7,11 +7,17 @@
  *   lst ...  the listener                 pre ...  the connecting socket
  *                                                  before connect()
  *
+ * each followed by a line of the drop-in options, the side's name with
+ * ".d" ("out.d syncnt=S maxseg=M window_clamp=W defer_accept=D"): on a
+ * connection TCP_MAXSEG reads as the segment size in use and
+ * TCP_WINDOW_CLAMP as the clamp the kernel chose, unless one was set.
+ *
  * usage: parity-probe FAMILY PORT OWN LOWN [hold]
  *   FAMILY  4 (127.0.0.1), 6 (::1) or m (an AF_INET6 client and a
  *           dual-stack listener, the peer ::ffff:127.0.0.1)
  *   OWN     options the program sets itself on the connecting socket,
- *           "-" or a list like idle=33,ka=0 (ka idle intvl cnt ut);
+ *           "-" or a list like idle=33,ka=0 (ka idle intvl cnt ut
+ *           syncnt maxseg clamp defer);
  *           an item starting with + is set after connect()
  *   LOWN    the same for the listener, before listen()
  *   hold    print "ready" once connected, wait for a line on standard
@@ -69,6 +75,14 @@ static void own(int fd, const char *spec, int after)
 			name = TCP_KEEPCNT;
 		} else if (strcmp(it, "ut") == 0) {
 			name = TCP_USER_TIMEOUT;
+		} else if (strcmp(it, "syncnt") == 0) {
+			name = TCP_SYNCNT;
+		} else if (strcmp(it, "maxseg") == 0) {
+			name = TCP_MAXSEG;
+		} else if (strcmp(it, "clamp") == 0) {
+			name = TCP_WINDOW_CLAMP;
+		} else if (strcmp(it, "defer") == 0) {
+			name = TCP_DEFER_ACCEPT;
 		} else {
 			errno = EINVAL;
 			die(it);
@@ -84,6 +98,11 @@ static void show(const char *side, int fd)
 
 	sockopt_line(fd, line, sizeof line);
 	printf("%s %s\n", side, line);
+	printf("%s.d syncnt=%d maxseg=%d window_clamp=%d defer_accept=%d\n",
+	       side, sockopt_int(fd, IPPROTO_TCP, TCP_SYNCNT),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_MAXSEG),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP),
+	       sockopt_int(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT));
 }
 
 struct setup {
@@ -105,6 +124,10 @@ static int connect_one(const struct setup *s, const char *own_spec,
 		show("pre", cfd);
 	if (connect(cfd, (const struct sockaddr *)&s->to, s->tolen) < 0)
 		die("connect");
+	/* A listener with TCP_DEFER_ACCEPT has nothing to accept before
+	 * the first byte. */
+	if (write(cfd, "x", 1) != 1)
+		die("write");
 	if (poll(&p, 1, 5000) != 1)
 		die("accept: no connection within 5 s");
 	*afd = accept(lfd, NULL, NULL);

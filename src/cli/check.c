@@ -124,16 +124,19 @@ static bool shows(enum tk_opt o, int got, int want)
 
 /* The rows one connection of the probe is judged on: the keepalive
  * options always; a listener's option is read on the listener; the
- * drop-in options (TCP_SYNCNT, and TCP_MAXSEG and TCP_WINDOW_CLAMP, which
- * the kernel chooses per connection) only where configured.  NVALUES
- * counts the values compared. */
-static bool judged(enum tk_opt o, const struct tk_effective *eff)
+ * drop-in options only where configured, and TCP_MAXSEG and
+ * TCP_WINDOW_CLAMP, which the kernel chooses per connection, only on a
+ * side the configuration does not leave UNTOUCHED.  NVALUES counts the
+ * values compared. */
+static bool judged(enum tk_opt o, const struct tk_effective *eff,
+		   bool untouched)
 {
 	if (tk_option_rows[o].optname < 0 ||
 	    tk_option_rows[o].when == TK_WHEN_LISTENER)
 		return false;
-	if (o == TK_OPT_SYNCNT || o == TK_OPT_MAXSEG ||
-	    o == TK_OPT_WINDOW_CLAMP)
+	if (o == TK_OPT_MAXSEG || o == TK_OPT_WINDOW_CLAMP)
+		return tk_effective_sets(eff, o) && !untouched;
+	if (o == TK_OPT_SYNCNT)
 		return tk_effective_sets(eff, o);
 	return true;
 }
@@ -168,7 +171,7 @@ static unsigned report(const char *side, const char *why,
 
 		if (listener ? tk_option_rows[o].when != TK_WHEN_LISTENER ||
 			       tk_option_rows[o].optname < 0
-			     : !judged((enum tk_opt)o, eff))
+			     : !judged((enum tk_opt)o, eff, why != NULL))
 			continue;
 		printf("%-9s %-17s %10d %10d   %s\n", side,
 		       tk_option_rows[o].name, g, w,
@@ -260,7 +263,11 @@ int check(const char *library)
 		goto out;
 	}
 	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+	/* One byte: a listener with TCP_DEFER_ACCEPT has nothing to accept
+	 * before data comes (else accept() waits the deferral out), and the
+	 * segment size is then read as any program that sent data reads it. */
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    write(cfd, "", 1) != 1) {
 		fprintf(stderr, "%s: --check: cannot connect to 127.0.0.1:%u: %s\n",
 			tk_me, ntohs(addr.sin_port), strerror(errno));
 		goto out;

@@ -41,7 +41,7 @@ extern char **environ;
  * option of a handed-over socket that differs from them was chosen by
  * whoever made it, and stays. */
 struct kernel_defaults {
-	int idle, intvl, cnt, user_timeout;
+	int idle, intvl, cnt, user_timeout, syncnt;
 };
 
 static int int_option(int fd, int level, int name, int fallback)
@@ -64,6 +64,7 @@ static void read_kernel_defaults(struct kernel_defaults *d)
 	d->intvl = TK_KERNEL_INTVL_S;
 	d->cnt = TK_KERNEL_CNT;
 	d->user_timeout = 0;
+	d->syncnt = 6;
 #if HAVE_DECL_SOCK_CLOEXEC
 	type |= SOCK_CLOEXEC;
 #endif
@@ -78,6 +79,8 @@ static void read_kernel_defaults(struct kernel_defaults *d)
 #if HAVE_DECL_TCP_USER_TIMEOUT
 	d->user_timeout = int_option(s, IPPROTO_TCP, TCP_USER_TIMEOUT, 0);
 #endif
+	if (TK_TCP_SYNCNT >= 0)
+		d->syncnt = int_option(s, IPPROTO_TCP, TK_TCP_SYNCNT, d->syncnt);
 	(void)TK_REAL(close)(s);
 }
 
@@ -101,6 +104,14 @@ static unsigned chosen_options(int fd, int idle,
 #endif
 	if (int_option(fd, SOL_SOCKET, SO_KEEPALIVE, 0) != 0)
 		chosen |= TK_PROG_KEEPALIVE;
+	/* libkeepalive's options, asked only when configured.  TCP_SYNCNT
+	 * reads as the system's until someone sets it.  A connection holds
+	 * a TCP_WINDOW_CLAMP the kernel chose at its handshake, which no
+	 * value tells from a parent's: kept, as --pid keeps it. */
+	if (TK_TCP_SYNCNT >= 0 && !(options.unset & TK_PROG_SYNCNT) &&
+	    int_option(fd, IPPROTO_TCP, TK_TCP_SYNCNT, d->syncnt) != d->syncnt)
+		chosen |= TK_PROG_SYNCNT;
+	chosen |= TK_PROG_WINDOW_CLAMP;
 	return chosen;
 }
 
