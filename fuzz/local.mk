@@ -13,6 +13,7 @@ FUZZ_TARGETS = parse config rules conffile
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz_lib_sources = $(top_srcdir)/src/common/config.c \
+	$(top_srcdir)/src/common/values.c $(top_srcdir)/src/common/env.c \
 	$(top_srcdir)/src/common/text.c $(top_srcdir)/src/common/rules.c \
 	$(top_srcdir)/src/common/rules-match.c \
 	$(top_srcdir)/src/common/conffile.c $(top_srcdir)/src/common/behind.c

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing and validation of the environment (libtcpkeep(7), ENVIRONMENT).
+/* The configuration from its layers (libtcpkeep(7), ENVIRONMENT and
+ * CONFIGURATION FILE): the built-in defaults, then each layer's settings
+ * from the first of their variables that is set (values.c parses them).
  *
  * Nothing here allocates, locks or touches stdio: the library runs it from
  * its constructor, or from the first hook when another library's
@@ -14,33 +16,7 @@
 #include <unistd.h>
 
 #include "common/behind.h"
-#if HAVE_SYS_AUXV_H
-# include <sys/auxv.h>
-#endif
 
-const char tk_accepts_bool[] = "1, 0, on, off, yes, no, true or false";
-const char tk_accepts_keepalive[] =
-	"1, 0, on, off, skip, yes, no, true or false";
-const char tk_accepts_seconds[] =
-	"whole seconds from 1 to 32767, bare or with a unit (30, 90s, 2m, 1h, 5000ms)";
-const char tk_accepts_count[] = "a whole number from 1 to 127";
-const char tk_accepts_syncnt[] = "a whole number from 1 to 127";
-const char tk_accepts_syncnt_alias[] =
-	"a whole number from 1 to 127, or 0 for the system default";
-const char tk_accepts_maxseg[] =
-	"a whole number of bytes from 88 to 32767, or 0 for the system default";
-const char tk_accepts_window_clamp[] =
-	"a whole number of bytes from 1 to 2147483647, or 0 for the system default";
-const char tk_accepts_defer_accept[] =
-	"whole seconds from 1 to 2147483647, or 0 for the system default";
-const char tk_accepts_user_timeout[] =
-	"milliseconds from 0 to 2147483647, bare or with a unit (1500, 1500ms, 30s, 2m, 1h), or auto";
-const char tk_accepts_direction[] = "both, out or in";
-const char tk_accepts_log[] = "stderr, syslog, none or an absolute file path";
-const char tk_accepts_behind[] =
-	"aws-nlb, azure-lb, gcp-vpc or whole seconds from 2 to 86400, bare or with a unit (350, 4m, 1h)";
-const char tk_accepts_rules[] =
-	"rules separated by commas or spaces: loopback, ADDR[/LEN], :PORT[-PORT], ADDR[/LEN]:PORT[-PORT] or [IPV6[/LEN]]:PORT[-PORT]";
 
 void tk_config_defaults(struct tk_config *cfg)
 {
@@ -84,189 +60,6 @@ void tk_config_defaults(struct tk_config *cfg)
 	cfg->log = TK_LOG_STDERR;
 }
 
-/* Exact equality, for the same reason as tk_word_is. */
-static bool same_text(const char *a, const char *b)
-{
-	size_t i = 0;
-
-	while (a[i] != '\0' && a[i] == b[i])
-		i++;
-	return a[i] == b[i];
-}
-
-int tk_parse_bool(const char *text, bool *out)
-{
-	static const char *const yes[] = { "1", "on", "yes", "true" };
-	static const char *const no[] = { "0", "off", "no", "false" };
-
-	if (text == NULL)
-		return -1;
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (tk_word_is(text, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (tk_word_is(text, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int tk_parse_enable(const char *var, const char *text, bool *out)
-{
-	/* The HOWTO's libkeepalive: KEEPALIVE=skip leaves sockets alone. */
-	if (text != NULL && var != NULL && same_text(var, "KEEPALIVE") &&
-	    tk_word_is(text, "skip")) {
-		*out = false;
-		return 0;
-	}
-	return tk_parse_bool(text, out);
-}
-
-/* Digits only: strtoul would accept leading blanks, a sign (and wrap a
- * negative number around), and "0x". */
-static int parse_digits(const char **cursor, uint64_t *out)
-{
-	const char *p = *cursor;
-	uint64_t value = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned digit = (unsigned)(*p - '0');
-		if (value > (UINT64_MAX - digit) / 10)
-			return -1;
-		value = value * 10 + digit;
-	}
-	*cursor = p;
-	*out = value;
-	return 0;
-}
-
-int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
-			 uint64_t *out_ms)
-{
-	static const struct {
-		const char *suffix;
-		uint64_t ms;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-	};
-	const char *p = text;
-	uint64_t value, scale = 0;
-
-	if (text == NULL || parse_digits(&p, &value) < 0)
-		return -1;
-	if (*p == '\0') {
-		scale = bare_unit == TK_UNIT_MS ? 1 : 1000;
-	} else {
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (same_text(p, units[i].suffix))
-				scale = units[i].ms;
-	}
-	if (scale == 0 || value > UINT64_MAX / scale)
-		return -1;
-	*out_ms = value * scale;
-	return 0;
-}
-
-int tk_parse_seconds(const char *text, int *out_s)
-{
-	uint64_t ms;
-
-	if (tk_parse_duration_ms(text, TK_UNIT_S, &ms) < 0 || ms % 1000 != 0)
-		return -1;
-	if (ms < 1000 || ms / 1000 > TK_SECONDS_MAX)
-		return -1;
-	*out_s = (int)(ms / 1000);
-	return 0;
-}
-
-int tk_parse_count(const char *text, int *out)
-{
-	const char *p = text;
-	uint64_t value;
-
-	if (text == NULL || parse_digits(&p, &value) < 0 || *p != '\0')
-		return -1;
-	if (value < 1 || value > TK_CNT_MAX)
-		return -1;
-	*out = (int)value;
-	return 0;
-}
-
-int tk_parse_int_range(const char *text, int lo, int hi, int *out)
-{
-	const char *p = text;
-	uint64_t value;
-
-	if (text == NULL || parse_digits(&p, &value) < 0 || *p != '\0')
-		return -1;
-	if (value < (uint64_t)lo || value > (uint64_t)hi)
-		return -1;
-	*out = (int)value;
-	return 0;
-}
-
-int tk_parse_user_timeout(const char *text, unsigned *out_ms, bool *is_auto)
-{
-	uint64_t ms;
-
-	if (text != NULL && tk_word_is(text, "auto")) {
-		*is_auto = true;
-		return 0;
-	}
-	if (tk_parse_duration_ms(text, TK_UNIT_MS, &ms) < 0 ||
-	    ms > TK_USER_TIMEOUT_MAX)
-		return -1;
-	*out_ms = (unsigned)ms;
-	*is_auto = false;
-	return 0;
-}
-
-int tk_parse_direction(const char *text, enum tk_direction *out)
-{
-	if (text == NULL)
-		return -1;
-	if (tk_word_is(text, "both"))
-		*out = TK_DIR_BOTH;
-	else if (tk_word_is(text, "out"))
-		*out = TK_DIR_OUT;
-	else if (tk_word_is(text, "in"))
-		*out = TK_DIR_IN;
-	else
-		return -1;
-	return 0;
-}
-
-int tk_parse_log(const char *text, enum tk_log_dest *out,
-		 char *path, size_t pathlen)
-{
-	size_t len;
-
-	if (text == NULL)
-		return -1;
-	if (tk_word_is(text, "stderr")) {
-		*out = TK_LOG_STDERR;
-		return 0;
-	}
-	if (tk_word_is(text, "syslog")) {
-		*out = TK_LOG_SYSLOG;
-		return 0;
-	}
-	if (tk_word_is(text, "none")) {
-		*out = TK_LOG_NONE;
-		return 0;
-	}
-	len = strlen(text);
-	if (text[0] != '/' || len >= pathlen || path == NULL)
-		return -1;
-	memcpy(path, text, len + 1);
-	*out = TK_LOG_FILE;
-	return 0;
-}
 
 /* Each setting is read from the first of its variables that is set: the
  * TCPKEEP_ name, then the aliases of the earlier libraries in the order of
@@ -381,7 +174,7 @@ static void load_enable(struct loader *ld, struct tk_config *cfg)
 	secure = ld->lookup(ld->lookup_ctx, from, true) == NULL;
 	if (tk_parse_enable(from, value, &on) < 0) {
 		if (!secure)
-			reject(ld, from, value, same_text(from, "KEEPALIVE") ?
+			reject(ld, from, value, tk_text_same(from, "KEEPALIVE") ?
 			       tk_accepts_keepalive : tk_accepts_bool);
 		return;
 	}
@@ -398,10 +191,10 @@ static bool santos_zero(const char *from, const char *value)
 	const char *p = value;
 	uint64_t n;
 
-	if (!same_text(from, "TCP_KEEPIDLE") &&
-	    !same_text(from, "TCP_KEEPINTVL") && !same_text(from, "TCP_KEEPCNT"))
+	if (!tk_text_same(from, "TCP_KEEPIDLE") &&
+	    !tk_text_same(from, "TCP_KEEPINTVL") && !tk_text_same(from, "TCP_KEEPCNT"))
 		return false;
-	return parse_digits(&p, &n) == 0 && *p == '\0' && n == 0;
+	return tk_parse_digits(&p, &n) == 0 && *p == '\0' && n == 0;
 }
 
 /* TCPKEEP_IDLE, TCPKEEP_INTVL (seconds) or TCPKEEP_CNT (a count). */
@@ -437,7 +230,7 @@ static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 
 	if (value == NULL)
 		return;
-	if (same_text(from, "TCP_USER_TIMEOUT") && same_text(value, "-1")) {
+	if (tk_text_same(from, "TCP_USER_TIMEOUT") && tk_text_same(value, "-1")) {
 		/* libkeepalive (Santos): derive it from the others. */
 		is_auto = true;
 	} else if (tk_parse_user_timeout(value, &ms, &is_auto) < 0) {
@@ -472,31 +265,6 @@ void tk_config_finish(struct tk_config *cfg)
 	}
 }
 
-int tk_parse_behind(const char *text, unsigned *out_s)
-{
-	/* The idle timeouts their providers document (tcpkeep(1), --behind
-	 * cites each). */
-	static const struct {
-		const char *name;
-		unsigned seconds;
-	} named[] = {
-		{ "aws-nlb", 350 }, { "azure-lb", 240 }, { "gcp-vpc", 600 },
-	};
-	uint64_t ms;
-
-	if (text == NULL)
-		return -1;
-	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-		if (tk_word_is(text, named[i].name)) {
-			*out_s = named[i].seconds;
-			return 0;
-		}
-	if (tk_parse_duration_ms(text, TK_UNIT_S, &ms) < 0 || ms % 1000 != 0 ||
-	    ms < 2000 || ms > 86400000)
-		return -1;
-	*out_s = (unsigned)(ms / 1000);
-	return 0;
-}
 
 static void load_behind(struct loader *ld, struct tk_config *cfg)
 {
@@ -677,80 +445,4 @@ unsigned tk_config_load(struct tk_config *cfg, tk_lookup_fn lookup,
 bool tk_config_has_filters(const struct tk_config *cfg)
 {
 	return cfg->have_only || cfg->have_skip || cfg->direction != TK_DIR_BOTH;
-}
-
-bool tk_secure_execution(void)
-{
-	int saved_errno = errno;
-	bool secure;
-
-#if HAVE_GETAUXVAL && defined(AT_SECURE)
-	secure = getauxval(AT_SECURE) != 0;
-#elif HAVE_ISSETUGID
-	secure = issetugid() != 0;
-#else
-	secure = getuid() != geteuid() || getgid() != getegid();
-#endif
-	errno = saved_errno;
-	return secure;
-}
-
-const char *tk_env_lookup(void *ctx, const char *name, bool secure)
-{
-	(void)ctx;
-	if (secure && tk_secure_execution())
-		return NULL;
-#if HAVE_SECURE_GETENV
-	if (secure)
-		return secure_getenv(name);
-#endif
-	return getenv(name);
-}
-
-void tk_env_scan(struct tk_env *env, const char *const *envp)
-{
-	for (unsigned i = 0; i < TK_CONFIG_NAME_COUNT; i++)
-		env->value[i] = NULL;
-	env->count = 0;
-	env->secure = tk_secure_execution();
-	for (; envp != NULL && *envp != NULL; envp++) {
-		const char *entry = *envp;
-
-		/* Every name we read starts with TC, DD, KE or LI: most of
-		 * an environment is passed over after two characters. */
-		if (!((entry[0] == 'T' && entry[1] == 'C') ||
-		      (entry[0] == 'D' && entry[1] == 'D') ||
-		      (entry[0] == 'K' && entry[1] == 'E') ||
-		      (entry[0] == 'L' && entry[1] == 'I')))
-			continue;
-		for (unsigned n = 0; n < TK_CONFIG_NAME_COUNT; n++) {
-			const char *name = tk_config_names[n];
-			size_t i = 0;
-
-			while (name[i] != '\0' && name[i] == entry[i])
-				i++;
-			if (name[i] != '\0' || entry[i] != '=')
-				continue;
-			/* The first NAME= entry wins, as with getenv(). */
-			if (env->value[n] == NULL) {
-				env->value[n] = entry + i + 1;
-				env->found[env->count++] = (unsigned char)n;
-			}
-			break;
-		}
-	}
-}
-
-const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure)
-{
-	const struct tk_env *env = ctx;
-
-	if (secure && env->secure)
-		return NULL;
-	/* Only the names found: usually none, and the load asks for about
-	 * thirty. */
-	for (unsigned i = 0; i < env->count; i++)
-		if (same_text(tk_config_names[env->found[i]], name))
-			return env->value[env->found[i]];
-	return NULL;
 }

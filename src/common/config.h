@@ -156,6 +156,9 @@ int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
 int tk_parse_seconds(const char *text, int *out_s);
 /* Probe count in [1, TK_CNT_MAX]. */
 int tk_parse_count(const char *text, int *out);
+/* The decimal digits at *CURSOR (advanced past them), at least one, into
+ * OUT; -1 when there are none or the number overflows. */
+int tk_parse_digits(const char **cursor, uint64_t *out);
 /* A whole number in [LO, HI], digits only (TCPKEEP_SYNCNT, TCP_MAXSEG,
  * TCP_WINDOW_CLAMP, TCP_DEFER_ACCEPT). */
 int tk_parse_int_range(const char *text, int lo, int hi, int *out);

@@ -7,6 +7,7 @@
 noinst_LTLIBRARIES = src/libtkcommon.la
 src_libtkcommon_la_SOURCES = \
 	src/common/config.c src/common/config.h \
+	src/common/values.c src/common/env.c \
 	src/common/text.c src/common/text.h \
 	src/common/rules.c src/common/rules-match.c src/common/rules.h \
 	src/common/classify.c src/common/classify.h \

@@ -53,3 +53,13 @@ size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)
 	dst[used] = '\0';
 	return used;
 }
+
+/* Exact equality, for the same reason as tk_word_is. */
+bool tk_text_same(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] != '\0' && a[i] == b[i])
+		i++;
+	return a[i] == b[i];
+}

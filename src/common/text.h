@@ -12,6 +12,8 @@
 /* TEXT equals WORD, ASCII letters in either case: strcasecmp(3) without
  * the locale. */
 bool tk_word_is(const char *text, const char *word);
+/* Exact equality, byte by byte (no locale, no libc call). */
+bool tk_text_same(const char *a, const char *b);
 
 /* Copies at most MAX bytes of SRC into DST for a message, control
  * characters, quotes and backslashes as \xNN, "..." appended when cut.
