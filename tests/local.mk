@@ -31,7 +31,10 @@ AM_TESTS_ENVIRONMENT = \
 	  DD_DEBUG KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE TCPKEEP_BEHIND \
 	  TCPKEEP_CONFIG;
 
-EXTRA_DIST += tests/lib/tap.sh tests/lib/sockopt.h tests/preload/judge.h
+# The unmodified python3 program of the policy, eBPF-mode, wire and
+# running-process tests, one mode each (tests/lib/peer.py MODE ...).
+EXTRA_DIST += tests/lib/tap.sh tests/lib/sockopt.h tests/preload/judge.h \
+	tests/lib/peer.py
 
 # Parser tables, no preload.
 check_PROGRAMS += tests/unit/unit-config
@@ -89,7 +92,7 @@ POLICY_TESTS = \
 	tests/preload/aliases.tap \
 	tests/preload/dropin.tap
 TESTS += $(POLICY_TESTS)
-EXTRA_DIST += $(POLICY_TESTS) tests/preload/policy-lib.sh tests/lib/peer.py \
+EXTRA_DIST += $(POLICY_TESTS) tests/preload/policy-lib.sh \
 	tests/preload/dropin-probe.py
 
 # Rule lists of TCPKEEP_ONLY / TCPKEEP_SKIP: parser and matcher tables.
@@ -181,7 +184,7 @@ BPF_TESTS = \
 	tests/bpf/bpf-mptcp.tap \
 	tests/bpf/bpf-race.tap
 TESTS += $(BPF_TESTS)
-EXTRA_DIST += $(BPF_TESTS) tests/bpf/bpf-lib.sh tests/bpf/bpf-peer.py \
+EXTRA_DIST += $(BPF_TESTS) tests/bpf/bpf-lib.sh \
 	tests/lib/bpf-client.go tests/bpf/bpf-uring.c
 
 ## ---------------------------------------------------------------- wrapper
@@ -227,7 +230,7 @@ EXTRA_DIST += tests/wrapper/install.tap
 
 ## ---------------------------------------------------------------- wire
 # Proof on the wire (doc/design.md): real packets between network
-# namespaces, unmodified endpoints (python3 tests/lib/wire-peer.py) with and without the
+# namespaces, unmodified endpoints (python3 tests/lib/peer.py wire) with and without the
 # preload.  Need root, iproute2, nftables, python3; exit 77 (skip) without.
 # `make check-wire` runs only these and prints the measured times.
 WIRE_TESTS = \
@@ -247,7 +250,7 @@ WIRE_TESTS += \
 	tests/wire/discover-unreachable.test
 EXTRA_DIST += tests/wire/discover-lib.sh tests/wire/discover-listen.py
 TESTS += $(WIRE_TESTS)
-EXTRA_DIST += $(WIRE_TESTS) tests/lib/wire-lib.sh tests/lib/wire-peer.py
+EXTRA_DIST += $(WIRE_TESTS) tests/lib/wire-lib.sh
 
 # Each scenario writes `WIRE|scenario|outcome|measured|theoretical|ratio`
 # lines to its log; the table is those lines, in test order.
@@ -279,7 +282,7 @@ RUNNING_TESTS = \
 	tests/running/running-race.test \
 	tests/running/running-listener.test
 TESTS += $(RUNNING_TESTS)
-EXTRA_DIST += $(RUNNING_TESTS) tests/running/running-lib.sh tests/running/running-peer.py \
+EXTRA_DIST += $(RUNNING_TESTS) tests/running/running-lib.sh \
 	tests/lib/running-read.py
 # Holds the helper between its reading of /proc/PID/fd and pidfd_getfd.
 check_LTLIBRARIES += tests/running/librace-shim.la

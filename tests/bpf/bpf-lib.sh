@@ -12,7 +12,7 @@
 PYTHON=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)' 2>/dev/null) ||
 	skip_all "python3 not found"
 WIRE_PYTHON=$PYTHON
-bpf_peer=$TESTS_SRCDIR/bpf/bpf-peer.py
+bpf_peer=$TESTS_SRCDIR/lib/peer.py
 # shellcheck disable=SC2034 # used by the tests that source this file
 bpf_client=$TESTS_BUILDDIR/lib/bpf-client
 # shellcheck disable=SC2034
@@ -91,7 +91,7 @@ bpf_peek() {
 	eval "bpf_p=\$wire_pid_$1"
 	bpf_fd=$(wire_event "$1" "$2" fd)
 	[ -n "$bpf_fd" ] || { echo "no $2 event from $1"; return; }
-	"$PYTHON" "$bpf_peer" peek "$bpf_p" "$bpf_fd" 2>&1
+	"$PYTHON" "$bpf_peer" bpf peek "$bpf_p" "$bpf_fd" 2>&1
 }
 
 # bpf_values KEEPALIVE IDLE INTVL CNT USER_TIMEOUT: as bpf_peek prints.

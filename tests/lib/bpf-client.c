@@ -13,7 +13,7 @@
  *     --send-after S     send a line after S seconds of idleness
  *
  * Then it blocks in recv() until the connection ends.  Events on stdout,
- * one line each, as tests/lib/wire-peer.py writes them:
+ * one line each, as tests/lib/peer.py wire writes them:
  *   connected t=0 boot=B fd=N
  *   setsockopt what=W rc=R errno=E
  *   sent bytes=N t=T

@@ -2,7 +2,7 @@
 # Shared helpers for the wire scenarios, tests/wire/wire-*.test.  POSIX sh.
 #
 # A scenario sources this file, calls wire_init (which installs the cleanup
-# traps) and wire_topology, then starts tests/lib/wire-peer.py endpoints inside
+# traps) and wire_topology, then starts tests/lib/peer.py wire endpoints inside
 # the namespaces with wire_peer.  Exit status: 0 pass, 1 fail, 77 skip (no
 # namespaces: not root, no ip/nft/python3), 99 hard error.
 #
@@ -18,7 +18,8 @@
 
 : "${TESTS_SRCDIR:=$(dirname "$0")/..}"
 WIRE_PYTHON=${PYTHON:-python3}
-WIRE_PEER=$TESTS_SRCDIR/lib/wire-peer.py
+WIRE_PEER=$TESTS_SRCDIR/lib/peer.py
+WIRE_PEER_MODE=wire
 WIRE_CADDR=10.213.1.1
 WIRE_SADDR=10.213.2.1
 
@@ -169,7 +170,7 @@ wire_blackout() {
 	esac
 }
 
-# wire_peer NS NAME ENV ARGS...: start tests/lib/wire-peer.py in NS with the
+# wire_peer NS NAME ENV ARGS...: start tests/lib/peer.py wire in NS with the
 # env(1) assignments ENV (may be empty; $WIRE_TK adds the preload); its
 # events go to $wire_tmp/NAME, stderr to $wire_tmp/NAME.err.  Sets
 # wire_last_pid.  `ip netns exec` and env exec, so the PID is python's.
@@ -178,7 +179,7 @@ wire_peer() {
 	shift 3
 	# shellcheck disable=SC2086 # ENV is a list of assignments, split on purpose
 	ip netns exec "$wire_pns" env $wire_penv \
-		"$WIRE_PYTHON" "$WIRE_PEER" "$@" \
+		"$WIRE_PYTHON" "$WIRE_PEER" "$WIRE_PEER_MODE" "$@" \
 		>"$wire_tmp/$wire_pname" 2>"$wire_tmp/$wire_pname.err" &
 	wire_last_pid=$!
 	wire_pids="$wire_pids $wire_last_pid"

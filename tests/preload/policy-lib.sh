@@ -11,7 +11,7 @@ peerpy="$TESTS_SRCDIR/lib/peer.py"
 
 # What the kernel gives a TCP socket on this machine, read without tcpkeep:
 # a socket tcpkeep decides to leave alone must read back exactly this.
-bare=$("$PYTHON" "$peerpy" 4,-,127.0.0.1,0 | sed -n 's/^c-out //p')
+bare=$("$PYTHON" "$peerpy" policy 4,-,127.0.0.1,0 | sed -n 's/^c-out //p')
 case $bare in
 "keepalive=0 "*) ;;
 *) skip_all "cannot read a plain loopback connection back ($bare)" ;;
@@ -31,8 +31,8 @@ run() {
 	[ $# -gt 0 ] || { echo "run: no --" >&2; exit 99; }
 	shift
 	# Now: peer.py args, then the variables; put the command between.
-	set -- "$@" "$PYTHON" "$peerpy"
-	_m=$(($# - _n - 2))
+	set -- "$@" "$PYTHON" "$peerpy" policy
+	_m=$(($# - _n - 3))
 	while [ "$_m" -gt 0 ]; do
 		set -- "$@" "$1"
 		shift

@@ -8,7 +8,7 @@
 #   client ns  c0 10.214.0.1/24 fd00:214::1/64 ---- s0 10.214.0.2/24 fd00:214::2/64  server ns
 #
 # Programs run inside them with rp_start, unmodified (python3
-# tests/running/running-peer.py, socat), started without tcpkeep; the test then
+# tests/lib/peer.py running, socat), started without tcpkeep; the test then
 # reaches them from the host's namespace.  The values are read back with
 # tests/lib/running-read.py (pidfd_getfd and getsockopt, independent of
 # tcpkeep's code).  Exit status: 0 pass, 1 fail, 77 skip, 99 hard error.
@@ -21,7 +21,7 @@
 # shellcheck source=tests/lib/wire-lib.sh
 . "$TESTS_SRCDIR/lib/wire-lib.sh"
 RP_PYTHON=$WIRE_PYTHON
-RP_PEER=$TESTS_SRCDIR/running/running-peer.py
+RP_PEER=$TESTS_SRCDIR/lib/peer.py
 RP_READ=$TESTS_SRCDIR/lib/running-read.py
 RP_C4=10.214.0.1
 RP_S4=10.214.0.2
@@ -99,11 +99,11 @@ rp_start() {
 	wire_pids="$wire_pids $rp_last"
 }
 
-# rp_peer NS NAME ENV ARGS...: tests/running/running-peer.py ARGS in NS.
+# rp_peer NS NAME ENV ARGS...: tests/lib/peer.py running ARGS in NS.
 rp_peer() {
 	rp_pns=$1 rp_pname=$2 rp_penv=$3
 	shift 3
-	rp_start "$rp_pns" "$rp_pname" "$rp_penv" "$RP_PYTHON" "$RP_PEER" "$@"
+	rp_start "$rp_pns" "$rp_pname" "$rp_penv" "$RP_PYTHON" "$RP_PEER" running "$@"
 }
 
 # rp_wait NAME REGEX TENTHS: as wire_wait.
