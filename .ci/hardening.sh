@@ -114,8 +114,9 @@ step_asan() {
 		# force.tap runs the wrapper for its last cases, parity.tap and
 		# conffile-tools.tap for every applier; wire-* are namespace
 		# scenarios that build LD_PRELOAD in wire-lib.sh.
-		tests/wrapper-*|tests/setuid.test|tests/setuid-conffile.test|tests/syslog.test|\
-		tests/wire-*|tests/wire/*|tests/force.tap|tests/parity.tap|tests/conffile-tools.tap)
+		tests/wrapper/wrapper-*|tests/preload/setuid.test|tests/preload/setuid-conffile.test|\
+		tests/preload/syslog.test|tests/wire/*|tests/preload/force.tap|tests/parity/parity.tap|\
+		tests/wrapper/conffile-tools.tap)
 			asan_left_out="$asan_left_out $t"
 			continue ;;
 		esac
@@ -139,7 +140,7 @@ step_asan() {
 	rc=$?
 	summary=$(grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$b.check.log" | tr -d '#' | tr '\n' ' ')
 	grep -E '^(FAIL|ERROR|XPASS)' "$b.check.log"
-	sanitizer_reports "$b"/tests/*.log
+	sanitizer_reports "$b"/tests/*/*.log
 	reports=$?
 	detail="make check ($(echo "$asan_tests" | wc -w | tr -d ' ') tests, $(echo "$asan_left_out" | wc -w | tr -d ' ') left out):$summary; sanitizer reports: $reports"
 	[ "$rc" -eq 0 ] && [ "$reports" -eq 0 ]
@@ -154,20 +155,20 @@ step_tsan() {
 	# --disable-glibc-floor).
 	configure_build "$b" CC=gcc CFLAGS="-fsanitize=thread -g -O1" \
 		--disable-glibc-floor || return 1
-	(cd "$b" && make -j"$jobs" src/libtcpkeep.la tests/libcounter.la tests/stress \
-		tests/fault >"$b.make.log" 2>&1) || { tail -n 30 "$b.make.log"; return 1; }
+	(cd "$b" && make -j"$jobs" src/libtcpkeep.la tests/preload/libcounter.la \
+		tests/preload/stress tests/preload/fault >"$b.make.log" 2>&1) || { tail -n 30 "$b.make.log"; return 1; }
 	ops=${TSAN_STRESS_OPS:-100000}
 	# The threads stress: 8 threads x OPS operations.
-	(cd "$b" && env LD_PRELOAD="$tsan_rt $b/src/.libs/libtcpkeep.so $b/tests/.libs/libcounter.so" \
+	(cd "$b" && env LD_PRELOAD="$tsan_rt $b/src/.libs/libtcpkeep.so $b/tests/preload/.libs/libcounter.so" \
 		TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
 		TCPKEEP_STRESS_OPS="$ops" TCPKEEP_IDLE=31 TCPKEEP_INTVL=7 TCPKEEP_CNT=4 \
-		tests/stress >"$b.stress.log" 2>&1)
+		tests/preload/stress >"$b.stress.log" 2>&1)
 	rc=$?
 	# Threads creating sockets while the main thread forks.
 	(cd "$b" && env LD_PRELOAD="$tsan_rt $b/src/.libs/libtcpkeep.so" \
 		TSAN_OPTIONS=halt_on_error=1:exitcode=66:die_after_fork=0 \
 		TCPKEEP_IDLE=31 TCPKEEP_INTVL=7 TCPKEEP_CNT=4 \
-		tests/fault fork-storm 200 >"$b.fork.log" 2>&1)
+		tests/preload/fault fork-storm 200 >"$b.fork.log" 2>&1)
 	rc2=$?
 	grep -q '^fork-storm children=200 configured=200 udp-untouched=200 failed=0$' "$b.fork.log" || rc2=1
 	grep '^not ok' "$b.stress.log"
@@ -200,7 +201,7 @@ step_valgrind() {
 			if ! env $setting LD_PRELOAD="$lib" valgrind -q --tool=memcheck \
 				--error-exitcode=97 --leak-check=full \
 				--errors-for-leak-kinds=definite --show-leak-kinds=definite \
-				--trace-children=no "$b/tests/probe" "$cmd" \
+				--trace-children=no "$b/tests/preload/probe" "$cmd" \
 				>>"$b.valgrind.log" 2>&1; then
 				st=$?
 				# The probe's own non-zero exits are not memcheck's.
@@ -218,7 +219,7 @@ step_valgrind() {
 			TCPKEEP_LOG="$work/valgrind-debug.log" LD_PRELOAD="$lib" \
 			valgrind -q --tool=memcheck --error-exitcode=97 --leak-check=full \
 			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
-			"$b/tests/fault" $cmd >>"$b.valgrind.log" 2>&1
+			"$b/tests/preload/fault" $cmd >>"$b.valgrind.log" 2>&1
 		if [ $? -eq 97 ]; then
 			echo "valgrind: errors in fault $cmd"
 			bad=$((bad + 1))
@@ -301,7 +302,7 @@ step_lint() {
 	#   unknownMacro in src/preload/next.c  ElfW() comes from <link.h>,
 	#       a system header cppcheck is not given (the file then goes
 	#       unchecked by cppcheck; gcc and clang -Wall -Werror build it,
-	#       and tests/next.tap checks it name by name).
+	#       and tests/preload/next.tap checks it name by name).
 	# Left out: src/bpf/*.bpf.c, the eBPF kernel side (SEC() and the
 	# helpers come from libbpf's headers for -target bpf; clang -Wall
 	# builds it and the kernel's verifier checks it at every load).
@@ -325,15 +326,16 @@ step_lint() {
 	#   SC2002  "cat /proc/... 2>/dev/null | tr" silences a file that may
 	#           vanish; a redirection could not;
 	#   SC2119/SC2120  helper functions whose arguments are optional.
-	# The sourced helper files (tests/*.sh) set variables for the scripts
+	# The sourced helper files (tests/*/*.sh) set variables for the scripts
 	# that source them: SC2034 is excluded there only.
-	scripts=$(cd "$top" && ls tests/*.tap tests/*.test tests/release/*.tap tests/release/*.sh \
+	scripts=$(cd "$top" && ls tests/*/*.tap tests/*/*.test tests/release/*.sh \
 		deploy/container/*.sh src/cli/*.in bench/*.sh .ci/*.sh 2>/dev/null)
-	libs=$(cd "$top" && ls tests/*.sh 2>/dev/null)
+	libs=$(cd "$top" && ls tests/lib/*.sh tests/preload/*.sh tests/wrapper/*.sh \
+		tests/bpf/*.sh tests/running/*.sh tests/wire/*.sh 2>/dev/null)
 	# shellcheck disable=SC2086
-	(cd "$top" && shellcheck -x -P SCRIPTDIR -s sh -e SC2016,SC2002,SC2119,SC2120 $scripts) || status=1
+	(cd "$top" && shellcheck -x -P SCRIPTDIR:tests -s sh -e SC2016,SC2002,SC2119,SC2120 $scripts) || status=1
 	# shellcheck disable=SC2086
-	(cd "$top" && shellcheck -x -P SCRIPTDIR -s sh -e SC2034 $libs) || status=1
+	(cd "$top" && shellcheck -x -P SCRIPTDIR:tests -s sh -e SC2034 $libs) || status=1
 	(cd "$top" && shellcheck -s bash .ci/run) || status=1
 	n=$(echo "$scripts $libs" | wc -w | tr -d ' ')
 	detail="cppcheck src/: $([ "$cpp_status" -eq 0 ] && echo clean || echo findings); shellcheck: $((n + 1)) scripts"
@@ -361,9 +363,10 @@ for step in $steps; do
 	valgrind) step_valgrind ;;
 	fuzz) step_fuzz ;;
 	musl)
-		musl_tests="tests/unit-config tests/unit-rules tests/unit-hostile \
-tests/exports.tap tests/sockets.tap tests/errno.tap tests/fault.tap \
-tests/hostile.tap tests/stress.tap tests/setuid.test tests/next.tap"
+		musl_tests="tests/unit/unit-config tests/unit/unit-rules tests/unit/unit-hostile \
+tests/preload/exports.tap tests/preload/sockets.tap tests/preload/errno.tap \
+tests/preload/fault.tap tests/preload/hostile.tap tests/preload/stress.tap \
+tests/preload/setuid.test tests/preload/next.tap"
 		musl_tests_count=$(echo "$musl_tests" | wc -w | tr -d ' ')
 		step_musl ;;
 	lint) step_lint ;;

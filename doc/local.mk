@@ -5,8 +5,8 @@ dist_man_MANS = doc/libtcpkeep.7
 EXTRA_DIST += doc/measurements.md doc/design.md doc/local.mk
 
 # The man pages are linted in make check (skipped without mandoc).
-TESTS += tests/manpages.tap
-EXTRA_DIST += tests/manpages.tap
+TESTS += tests/wrapper/manpages.tap
+EXTRA_DIST += tests/wrapper/manpages.tap
 
 # tcpkeep(1) names the installed paths: built from doc/tcpkeep.1.in by the
 # wrapper's substitution, so the page and the wrapper always agree.

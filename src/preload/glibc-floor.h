@@ -16,7 +16,7 @@
  *
  * configure defines TK_GLIBC_FLOOR when it built against glibc on an ABI
  * listed here and a shared object bound this way links (both ABIs of an
- * x86-64 host); the musl and other builds are untouched.  tests/glibc-floor.tap
+ * x86-64 host); the musl and other builds are untouched.  tests/preload/glibc-floor.tap
  * reads the versions the built libraries need.
  *
  * Include after the system headers: fstat() becomes a macro here. */

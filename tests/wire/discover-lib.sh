@@ -13,13 +13,8 @@
 # Every scenario sets DISC_PORT, the service's port.
 
 : "${TESTS_SRCDIR:=$(dirname "$0")/..}"
-if [ -f "$TESTS_SRCDIR/wire-lib.sh" ]; then
-	# shellcheck source=tests/wire-lib.sh
-	. "$TESTS_SRCDIR/wire-lib.sh"
-else
-	# shellcheck disable=SC1091 # after the tests/ tree is split up
-	. "$TESTS_SRCDIR/wire/lib.sh"
-fi
+# shellcheck source=tests/lib/wire-lib.sh
+. "$TESTS_SRCDIR/lib/wire-lib.sh"
 DISC_LISTEN=$TESTS_SRCDIR/wire/discover-listen.py
 DISC_CADDR6=fd00:213:1::1
 DISC_SADDR6=fd00:213:2::1

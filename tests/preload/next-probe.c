@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The binder's walk (src/preload/next.c, compiled in here) against
+ * dlsym(RTLD_NEXT) itself, from a preloaded object as the library is:
+ * for every name the library binds, and a few that test the rules (a
+ * versioned name with an older version beside the default, an IFUNC,
+ * data, a name nobody defines), one line on stderr:
+ *
+ *   same NAME OBJECT     both found it in OBJECT (or both found nothing:
+ *                        OBJECT is "-")
+ *   ask NAME             the walk leaves it to dlsym, which finds it
+ *   DIFFER NAME ...      what each found
+ *
+ * then "done N" with the number of names. */
+#include "autoconfig.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/preload/next.h"
+#include "../../src/preload/real.h"
+
+#define NAME(name, ret, args) #name,
+static const char *const names[] = {
+	TK_REAL_ALL(NAME)
+	/* Not bound by the library on every ABI, but by some. */
+	"__setsockopt64", "__fcntl_time64", "__recvmsg64", "__sendmsg64",
+	"fcntl64", "close_range", "closefrom", "accept4", "dup3",
+	/* The rules: two versions of memcpy on amd64 glibc (and an IFUNC),
+	 * data, the dlsym the binder asks, a name nobody has. */
+	"memcpy", "environ", "dlsym", "fstat", "getsockopt", "tk_no_such_name"
+};
+#define COUNT (sizeof names / sizeof names[0])
+
+static const char *object_of(const void *addr)
+{
+	Dl_info info;
+
+	if (addr == NULL)
+		return "-";
+	if (dladdr(addr, &info) == 0 || info.dli_fname == NULL)
+		return "?";
+	return info.dli_fname;
+}
+
+__attribute__((constructor))
+static void probe(void)
+{
+	void *addr[COUNT];
+	enum tk_next how[COUNT];
+	char line[512];
+
+	if (!tk_next_lookup(names, COUNT, addr, how)) {
+		fprintf(stderr, "walk failed\n");
+		return;
+	}
+	for (size_t k = 0; k < COUNT; k++) {
+		void *want = dlsym(RTLD_NEXT, names[k]);
+
+		if (how[k] == TK_NEXT_ASK && want != NULL)
+			snprintf(line, sizeof line, "ask %s\n", names[k]);
+		else if ((how[k] == TK_NEXT_FOUND && addr[k] == want) ||
+			 (how[k] == TK_NEXT_NONE && want == NULL))
+			snprintf(line, sizeof line, "same %s %s\n", names[k],
+				 object_of(want));
+		else
+			snprintf(line, sizeof line,
+				 "DIFFER %s walk=%d %p (%s) dlsym=%p (%s)\n",
+				 names[k], (int)how[k], addr[k],
+				 object_of(addr[k]), want, object_of(want));
+		fputs(line, stderr);
+	}
+	fprintf(stderr, "done %u\n", (unsigned)COUNT);
+}
