@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The attacker of tests/status-forge.test: an unprivileged user in a
+"""The attacker of tests/running/status-forge.tap: an unprivileged user in a
 user and network namespace of its own (CAP_NET_ADMIN there), which
 unicasts forged sock_diag replies to the netlink port of tcpkeep-helper
 while root runs `tcpkeep --status` and the helper reads this namespace.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Preloaded into tcpkeep-helper by tests/status-forge.test: the first
+/* Preloaded into tcpkeep-helper by tests/running/status-forge.tap: the first
  * time the helper sends a request on a netlink socket while it is in the
  * network namespace TK_PAUSE_NETNS (an inode), it writes that socket's
  * port id to TK_PAUSE_DIR/ready and waits (at most 10 s) for
