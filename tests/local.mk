@@ -282,7 +282,7 @@ RUNNING_TESTS = \
 	tests/running/running-race.test \
 	tests/running/running-listener.test
 TESTS += $(RUNNING_TESTS)
-EXTRA_DIST += $(RUNNING_TESTS) tests/running/running-lib.sh \
+EXTRA_DIST += $(RUNNING_TESTS) tests/running/running-lib.sh tests/running/status-lib.sh \
 	tests/lib/running-read.py
 # Holds the helper between its reading of /proc/PID/fd and pidfd_getfd.
 check_LTLIBRARIES += tests/running/librace-shim.la

@@ -117,3 +117,17 @@ bpf_ka_within() {
 		exit !(v + 0 <= max + 0)
 	}'
 }
+
+# The links of the cgroup with inode ID, as the kernel lists them.
+links_of() {
+	bpftool link show 2>/dev/null | grep -c "cgroup_id $1 "
+}
+
+# in_cgroup NAME CGROUP PORT: bpf-client, started inside CGROUP,
+# connecting to 127.0.0.1:PORT; waits (10 s at most) for it to connect.
+in_cgroup() {
+	# shellcheck disable=SC2016
+	bpf_plain "$1" sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$2" \
+		"$bpf_client" 127.0.0.1 "$3"
+	wire_wait "$1" '^connected' 100
+}
