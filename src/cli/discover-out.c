@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/json.h"
 #include "common/behind.h"
 #include "cli/discover.h"
 
@@ -70,31 +71,15 @@ static const char *result_name(enum tk_probe_result r)
 	}
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void report_json(const struct tk_discover_run *run,
 			const struct tk_discover_bracket *b)
 {
 	unsigned idle, intvl;
 
 	printf("{\n  \"schema\": 1,\n  \"target\": ");
-	json_str(run->target);
+	tk_json_str(run->target);
 	printf(",\n  \"address\": ");
-	json_str(run->address);
+	tk_json_str(run->address);
 	printf(",\n  \"port\": %u,\n  \"max_s\": %u,\n", run->port, run->max_s);
 	printf("  \"survived_s\": %u,\n", b->survived);
 	if (b->dropped) {

@@ -9,6 +9,7 @@
  * see everything cannot say nothing is at risk. */
 #include "autoconfig.h"
 
+#include "host/json.h"
 #include "common/config.h"
 #include "host/records.h"
 #include "cli/helper.h"
@@ -176,22 +177,6 @@ static void judge(struct row *r, const struct tk_netns *n, bool library,
 		r->at_risk = false;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void json_int_or_null(const char *key, bool have, long v)
 {
 	if (have)
@@ -209,7 +194,7 @@ static void print_json_row(const struct row *r, bool first)
 	tk_format_addr(peer, sizeof peer, d->family, d->dst, d->dport);
 	printf("%s\n    {\"pid\": %d, \"program\": ", first ? "" : ",",
 	       (int)r->proc->pid);
-	json_str(r->proc->comm);
+	tk_json_str(r->proc->comm);
 	printf(", \"fd\": %d, \"family\": \"%s\", \"local\": \"%s\", \"peer\": \"%s\", \"state\": \"%s\"",
 	       r->fd, d->family == AF_INET ? "ipv4" : "ipv6", local, peer,
 	       tk_tcp_state_name(d->state));
@@ -288,9 +273,9 @@ static void print_records(const struct tk_records *rs, bool json)
 
 		if (json) {
 			printf("%s\n    {\"cgroup\": ", i ? "," : "");
-			json_str(r->path);
+			tk_json_str(r->path);
 			printf(", \"id\": \"%s\", \"mode\": ", r->id);
-			json_str(r->mode);
+			tk_json_str(r->mode);
 			printf(", \"pid\": %ld, \"idle\": %ld, \"intvl\": %ld, \"cnt\": %ld",
 			       strtol(r->pid, NULL, 10), strtol(r->idle, NULL, 10),
 			       strtol(r->intvl, NULL, 10), strtol(r->cnt, NULL, 10));
@@ -300,12 +285,12 @@ static void print_records(const struct tk_records *rs, bool json)
 			else
 				printf(", \"user_timeout_ms\": null");
 			printf(", \"direction\": ");
-			json_str(r->direction);
+			tk_json_str(r->direction);
 			printf(", \"force\": %s, \"only\": ",
 			       strcmp(r->force, "1") == 0 ? "true" : "false");
-			json_str(r->only);
+			tk_json_str(r->only);
 			printf(", \"skip\": ");
-			json_str(r->skip);
+			tk_json_str(r->skip);
 			printf("}");
 		} else {
 			text_str("  ", r->path);

@@ -9,6 +9,7 @@ noinst_LTLIBRARIES += src/libtkhost.la
 src_libtkhost_la_SOURCES = \
 	src/host/exit.h \
 	src/host/say.c src/host/say.h \
+	src/host/json.c src/host/json.h \
 	src/host/cgroup.c src/host/cgroup.h \
 	src/host/running.h \
 	src/host/sockdiag.c src/host/diag-abi.h \
