@@ -133,7 +133,10 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 	 * O_NONBLOCK: a FIFO put there does not hold the program up. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		/* None, or none this process may read (a directory it
+		 * cannot search, a file only root reads): nothing to apply,
+		 * and nothing to say in every program of the host. */
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			;
 		else if (errno == ELOOP)
 			c->refused = "a symbolic link";
