@@ -760,6 +760,19 @@ echo "   median of 5 runs (ss on the same sockets for comparison)"
 helper=${TCPKEEP_HELPER:-$builddir/src/tcpkeep-helper}
 holdconns=${HOLDCONNS:-$builddir/bench/holdconns}
 hold_pid=
+# hold_ready: until holdconns ($hold_pid) says "ready" in hold.out
+# (600 short sleeps at most), or it is gone.
+hold_ready() {
+	hw=0
+	while ! grep -q '^ready' "$tmp/hold.out" 2>/dev/null; do
+		hw=$((hw + 1))
+		if [ "$hw" -gt 600 ] || ! kill -0 "$hold_pid" 2>/dev/null; then
+			stop_hold
+			die "holdconns did not get ready: $(cat "$tmp/hold.out")"
+		fi
+		short_sleep
+	done
+}
 stop_hold() {
 	if [ -n "$hold_pid" ]; then
 		exec 7>&-
@@ -785,15 +798,7 @@ else
 	"$holdconns" 100 100 <"$tmp/hold.in" >"$tmp/hold.out" 2>&1 &
 	hold_pid=$!
 	exec 7>"$tmp/hold.in"
-	hw=0
-	while ! grep -q '^ready' "$tmp/hold.out" 2>/dev/null; do
-		hw=$((hw + 1))
-		if [ "$hw" -gt 600 ] || ! kill -0 "$hold_pid" 2>/dev/null; then
-			stop_hold
-			die "holdconns did not get ready: $(cat "$tmp/hold.out")"
-		fi
-		short_sleep
-	done
+	hold_ready
 	hold_args=$(awk '/^[0-9]+$/ { printf " --pid %s", $1 }' "$tmp/hold.out")
 	: >"$tmp/status.ms"
 	for _ in 1 2 3 4 5; do
@@ -853,15 +858,7 @@ if [ -n "$fix_cg" ]; then
 		"$fix_cg" "$holdconns" <"$tmp/hold.in" >"$tmp/hold.out" 2>&1 &
 	hold_pid=$!
 	exec 7>"$tmp/hold.in"
-	hw=0
-	while ! grep -q '^ready' "$tmp/hold.out" 2>/dev/null; do
-		hw=$((hw + 1))
-		if [ "$hw" -gt 600 ] || ! kill -0 "$hold_pid" 2>/dev/null; then
-			stop_hold
-			die "holdconns did not get ready: $(cat "$tmp/hold.out")"
-		fi
-		short_sleep
-	done
+	hold_ready
 	fix_pids=$(awk '/^[0-9]+$/ { printf " %s", $1 }' "$tmp/hold.out")
 	: >"$tmp/fix.ms"
 	for _ in 1 2 3 4 5; do

@@ -512,12 +512,7 @@ int tk_status_main(int argc, char **argv)
 		 * written all the same. */
 		fflush(stdout);
 		status = ferror(stdout) ? 1 : l.status;
-		free(rows);
-		free(seen);
-		free(o.pids);
-		tk_scan_free(&s);
-		tk_records_free(&rs);
-		return status;
+		goto out;
 	}
 	if (o.json)
 		printf("{\n  \"schema\": 1,\n  \"max_idle_ms\": %llu,\n  \"connections\": [",
@@ -582,6 +577,7 @@ int tk_status_main(int argc, char **argv)
 	if (o.at_risk_only &&
 	    (nrisk > 0 || l.procs_unread > 0 || l.socks_unread > 0))
 		status = 1;
+out:
 	free(rows);
 	free(seen);
 	free(o.pids);
