@@ -417,8 +417,8 @@ static int reach(struct discover *d, const struct addrinfo *ai,
 	for (; ai != NULL; ai = ai->ai_next) {
 		double limit = now_s() + TK_DISCOVER_CONNECT_S;
 		void *a = ai->ai_family == AF_INET6 ?
-			(void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
-			(void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+			(void *)&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr :
+			(void *)&((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
 		unsigned i;
 
 		if (limit > until)
@@ -530,8 +530,8 @@ int tk_discover_main(int argc, char **argv)
 		return 2;
 	}
 	d.run.port = ntohs(res->ai_family == AF_INET6 ?
-			   ((struct sockaddr_in6 *)res->ai_addr)->sin6_port :
-			   ((struct sockaddr_in *)res->ai_addr)->sin_port);
+			   ((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_port :
+			   ((struct sockaddr_in *)(void *)res->ai_addr)->sin_port);
 
 	rc = reach(&d, res, 1, &waitmask, why, sizeof why);
 	freeaddrinfo(res);
