@@ -21,7 +21,7 @@ tests/running/metrics-timer.tap, independent of tcpkeep's code.
                                     samples of each family); prints the
                                     differences, exit 1 when there is one
 
-Events on stdout, flushed: "listening", "accepted n=N", "connected".
+Events on stdout, flushed: "listening port=P", "accepted n=N", "connected".
 """
 
 import ctypes
@@ -43,7 +43,8 @@ def serve(port):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
     lsock.listen(64)
-    emit("listening")
+    # Port 0: the kernel's choice, which the caller reads here.
+    emit("listening port=%d" % lsock.getsockname()[1])
     held = []
     while True:
         conn, _ = lsock.accept()
