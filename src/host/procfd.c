@@ -6,6 +6,7 @@
  * mapped, its cgroup. */
 #include "autoconfig.h"
 
+#include "common/options.h"
 #include "host/running.h"
 
 #include <ctype.h>
@@ -25,12 +26,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_OPT_IDLE TCP_KEEPIDLE
-#else
-# define TK_OPT_IDLE TCP_KEEPALIVE
-#endif
 
 int tk_parse_pid(const char *text, pid_t *out)
 {
@@ -216,7 +211,7 @@ static void read_defaults(struct tk_netns *n)
 	n->def_cnt = 9;
 	if (fd < 0)
 		return;
-	getsockopt(fd, IPPROTO_TCP, TK_OPT_IDLE, &n->def_idle, &len);
+	getsockopt(fd, IPPROTO_TCP, TK_TCP_IDLE, &n->def_idle, &len);
 	len = sizeof(int);
 	getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &n->def_intvl, &len);
 	len = sizeof(int);

@@ -4,6 +4,7 @@
  * the process holds, without stopping or tracing it. */
 #include "autoconfig.h"
 
+#include "common/options.h"
 #include "host/running.h"
 
 #include <errno.h>
@@ -14,12 +15,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#if HAVE_DECL_TCP_KEEPIDLE
-# define TK_OPT_IDLE TCP_KEEPIDLE
-#else
-# define TK_OPT_IDLE TCP_KEEPALIVE
-#endif
 
 /* Through syscall(2): older C libraries have no wrappers. */
 int tk_pidfd_open(pid_t pid)
@@ -97,7 +92,7 @@ static int get_int(int fd, int level, int name, int *out)
 int tk_sockvals_read(int fd, struct tk_sockvals *v)
 {
 	if (get_int(fd, SOL_SOCKET, SO_KEEPALIVE, &v->keepalive) < 0 ||
-	    get_int(fd, IPPROTO_TCP, TK_OPT_IDLE, &v->idle) < 0 ||
+	    get_int(fd, IPPROTO_TCP, TK_TCP_IDLE, &v->idle) < 0 ||
 	    get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v->intvl) < 0 ||
 	    get_int(fd, IPPROTO_TCP, TCP_KEEPCNT, &v->cnt) < 0)
 		return -1;
