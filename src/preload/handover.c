@@ -34,6 +34,7 @@
 #include "preload/real.h"
 #include "preload/manage.h"
 #include "preload/glibc-floor.h"
+#include "preload/sys.h"
 
 extern char **environ;
 
@@ -49,7 +50,7 @@ static int int_option(int fd, int level, int name, int fallback)
 	int value;
 	socklen_t len = sizeof value;
 
-	if (getsockopt(fd, level, name, &value, &len) != 0)
+	if (tk_sys_getsockopt(fd, level, name, &value, &len) != 0)
 		return fallback;
 	return value;
 }

@@ -49,6 +49,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
+#include "preload/sys.h"
 
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */
@@ -99,7 +100,7 @@ bool ready_slow(void)
 
 	if (state == INIT_DONE)
 		return true;
-	self = syscall(SYS_gettid);
+	self = tk_sys_gettid();
 	if (state == INIT_NONE &&
 	    __atomic_compare_exchange_n(&init_state, &state, INIT_RUNNING,
 					false, __ATOMIC_ACQ_REL,

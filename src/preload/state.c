@@ -35,6 +35,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/state.h"
+#include "preload/sys.h"
 
 extern char **environ;
 
@@ -78,20 +79,15 @@ void state_load(void)
 {
 	struct tk_env env;
 
-	table_owner.pid = syscall(SYS_getpid);
+	table_owner.pid = tk_sys_getpid();
 #ifdef MADV_WIPEONFORK
-	{
-		/* A fork() child then finds 0 and knows the record is its own
-		 * copy without kcmp(), which seccomp filters (containers')
-		 * often refuse; a vfork() child, sharing the page, finds its
-		 * parent.  Where the kernel refuses (before 4.14, pages larger
-		 * than 4096 bytes), kcmp() still tells them apart. */
-		int saved_errno = errno;
-
-		(void)madvise(&table_owner, sizeof table_owner,
-			      MADV_WIPEONFORK);
-		errno = saved_errno;
-	}
+	/* A fork() child then finds 0 and knows the record is its own copy
+	 * without kcmp(), which seccomp filters (containers') often refuse;
+	 * a vfork() child, sharing the page, finds its parent.  Where the
+	 * kernel refuses (before 4.14, pages larger than 4096 bytes),
+	 * kcmp() still tells them apart. */
+	(void)tk_sys_madvise(&table_owner, sizeof table_owner,
+			     MADV_WIPEONFORK);
 #endif
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
