@@ -337,6 +337,25 @@ void tk_real_load(void)
 	bind_everything();
 }
 
+void *tk_real_next(const char *name)
+{
+	void *addr = NULL;
+	enum tk_next how;
+	unsigned at;
+
+	if (__atomic_load_n(&lazy, __ATOMIC_ACQUIRE))
+		how = tk_next_find(name, 0, &at, &addr);
+	else if (!tk_next_lookup(&name, 1, &addr, &how))
+		how = TK_NEXT_ASK;
+	if (how == TK_NEXT_ASK) {
+		int saved_errno = errno;
+
+		addr = ask_dlsym(name);
+		errno = saved_errno;
+	}
+	return how == TK_NEXT_NONE ? NULL : addr;
+}
+
 tk_socket_fn tk_real_bound_socket(void)
 {
 	return CURRENT(socket);

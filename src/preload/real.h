@@ -155,6 +155,11 @@ static inline int tk_real_listen(int fd, int backlog)
  * safely, binds every pointer now (once: later calls return at once). */
 TCPKEEP_HIDDEN void tk_real_load(void);
 
+/* NAME's next definition after this library, as dlsym(RTLD_NEXT) finds
+ * it, or NULL: for the C library functions the load calls once, which
+ * would otherwise cost a lazy binding and a symbol version to check. */
+TCPKEEP_HIDDEN void *tk_real_next(const char *name);
+
 /* The real socket(), bound now if it was not yet. */
 TCPKEEP_HIDDEN tk_socket_fn tk_real_bound_socket(void);
 
