@@ -55,7 +55,9 @@ typedef void (*any_fn)(void);
 #define INDEX(name, ret, args) REAL_##name,
 enum { TK_REAL_ALL(INDEX) REAL_COUNT };
 #define NAME(name, ret, args) #name,
-static const char *const real_names[REAL_COUNT] = { TK_REAL_ALL(NAME) };
+/* Characters, not pointers: a table of pointers costs the loader one
+ * relocation per name at every start. */
+static const char real_names[REAL_COUNT][16] = { TK_REAL_ALL(NAME) };
 
 /* FN, what was found for NAME, unless it is nothing or our own hook (no C
  * library after us): then nothing can work, and we say so. */
@@ -276,6 +278,7 @@ SETTLE_OR(__sendmsg64, CURRENT(sendmsg))
  * order of TK_REAL_ALL: the plain calls before their time64 twins. */
 static void bind_everything(void)
 {
+	const char *names[REAL_COUNT];
 	void *addr[REAL_COUNT];
 	enum tk_next how[REAL_COUNT];
 	bool libc_reached;
@@ -283,7 +286,9 @@ static void bind_everything(void)
 
 	if (__atomic_load_n(&all_bound, __ATOMIC_ACQUIRE))
 		return;
-	if (!tk_next_lookup(real_names, REAL_COUNT, addr, how))
+	for (int k = 0; k < REAL_COUNT; k++)
+		names[k] = real_names[k];
+	if (!tk_next_lookup(names, REAL_COUNT, addr, how))
 		for (int k = 0; k < REAL_COUNT; k++)
 			how[k] = TK_NEXT_ASK;
 	for (int k = 0; k < REAL_COUNT; k++)
