@@ -68,6 +68,14 @@ tests_preload_libpause_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhe
 TESTS += tests/preload/records.tap
 EXTRA_DIST += tests/preload/records.tap
 
+# The first call of each hook, where its real function is bound: from a
+# signal handler and from several threads at once.
+check_PROGRAMS += tests/preload/firstcall
+tests_preload_firstcall_SOURCES = tests/preload/firstcall.c tests/lib/sockopt.h
+tests_preload_firstcall_LDADD = -lpthread
+TESTS += tests/preload/firstcall.tap
+EXTRA_DIST += tests/preload/firstcall.tap
+
 LIBRARY_TESTS = \
 	tests/preload/exports.tap \
 	tests/preload/sockets.tap \

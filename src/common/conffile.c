@@ -13,6 +13,7 @@
 /* Linked into the preload library: its fstat() binds to the oldest
  * glibc's version too. */
 #include "preload/glibc-floor.h"
+#include "preload/sys.h"
 
 #include "tk-paths.h"	/* TK_CONF_PATH: $(sysconfdir)/tcpkeep.conf */
 
@@ -131,8 +132,9 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 		return c->state;
 	/* O_NOFOLLOW: a link is refused, whoever owns its target;
 	 * O_NONBLOCK: a FIFO put there does not hold the program up. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = tk_sys_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
+		errno = -fd;
 		/* None, or none this process may read (a directory it
 		 * cannot search, a file only root reads): nothing to apply,
 		 * and nothing to say in every program of the host. */
@@ -147,7 +149,7 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 		return c->state;
 	}
 	/* Judged on the descriptor: what was opened is what is read. */
-	if (fstat(fd, &st) != 0)
+	if (tk_sys_fstat(fd, &st) != 0)
 		c->refused = "cannot be examined";
 	else if (!S_ISREG(st.st_mode))
 		c->refused = "not a regular file";
@@ -160,10 +162,10 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 	/* The size fstat() gave, usually in one read(); what a writer
 	 * appends meanwhile is not taken. */
 	while (c->refused == NULL && c->len < (size_t)st.st_size) {
-		ssize_t got = read(fd, c->text + c->len,
-				   (size_t)st.st_size - c->len);
+		ssize_t got = tk_sys_read(fd, c->text + c->len,
+					  (size_t)st.st_size - c->len);
 
-		if (got < 0 && errno == EINTR)
+		if (got == -EINTR)
 			continue;
 		if (got < 0)
 			c->refused = "cannot be read";
@@ -171,7 +173,7 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 			break;
 		c->len += (size_t)got;
 	}
-	(void)close(fd);
+	(void)tk_sys_close(fd);
 	c->text[c->len] = '\0';
 	c->state = c->refused != NULL ? TK_CONF_REFUSED : TK_CONF_LOADED;
 	if (c->refused != NULL)
@@ -581,7 +583,7 @@ const char *tk_conf_exe(pid_t pid, char *buf, size_t len)
 	else
 		put_uint(proc, sizeof proc, &at, (unsigned)pid);
 	put(proc, sizeof proc, &at, "/exe");
-	got = readlink(proc, buf, len - 1);
+	got = tk_sys_readlink(proc, buf, len - 1);
 	errno = saved_errno;
 	if (got <= 0 || buf[0] != '/') {
 		buf[0] = '\0';

@@ -116,6 +116,9 @@ struct tk_env {
 	bool secure;		/* tk_secure_execution() at the scan */
 };
 void tk_env_scan(struct tk_env *env, const char *const *envp);
+/* The same with SECURE as the caller found it (the preload library, which
+ * finds getauxval() without importing it). */
+void tk_env_scan_as(struct tk_env *env, const char *const *envp, bool secure);
 const char *tk_env_snapshot_lookup(void *ctx, const char *name, bool secure);
 
 void tk_config_defaults(struct tk_config *cfg);

@@ -47,10 +47,15 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure)
 
 void tk_env_scan(struct tk_env *env, const char *const *envp)
 {
+	tk_env_scan_as(env, envp, tk_secure_execution());
+}
+
+void tk_env_scan_as(struct tk_env *env, const char *const *envp, bool secure)
+{
 	for (unsigned i = 0; i < TK_CONFIG_NAME_COUNT; i++)
 		env->value[i] = NULL;
 	env->count = 0;
-	env->secure = tk_secure_execution();
+	env->secure = secure;
 	for (; envp != NULL && *envp != NULL; envp++) {
 		const char *entry = *envp;
 

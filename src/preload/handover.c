@@ -34,6 +34,7 @@
 #include "preload/real.h"
 #include "preload/manage.h"
 #include "preload/glibc-floor.h"
+#include "preload/sys.h"
 
 extern char **environ;
 
@@ -49,7 +50,7 @@ static int int_option(int fd, int level, int name, int fallback)
 	int value;
 	socklen_t len = sizeof value;
 
-	if (getsockopt(fd, level, name, &value, &len) != 0)
+	if (tk_sys_getsockopt(fd, level, name, &value, &len) != 0)
 		return fallback;
 	return value;
 }
@@ -236,15 +237,6 @@ static long env_number(const char *text, long max)
  * looked at: one system call each. */
 #define LISTEN_FDS_MAX 1024
 
-static bool secure_execution(void)
-{
-#ifdef HAVE_GETAUXVAL
-	return getauxval(AT_SECURE) != 0;
-#else
-	return false;
-#endif
-}
-
 /* Descriptors 0 and 1 (inetd, xinetd, sshd -i, tcpserver, systemd with
  * StandardInput=socket) and those systemd passes.  Everything else is
  * decided when the program first connects or accepts on it. */
@@ -266,7 +258,7 @@ void adopt_at_load(void)
 	count = env_number(count_text, 0x7fffffffL);
 	if (count > LISTEN_FDS_MAX)
 		count = LISTEN_FDS_MAX;
-	if (pid > 0 && count > 0 && !secure_execution() &&
+	if (pid > 0 && count > 0 && !secure_at_load &&
 	    pid == table_owner.pid)
 		for (int fd = 3; fd < 3 + count; fd++)
 			adopt_connected(fd, &scan);

@@ -49,6 +49,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
+#include "preload/sys.h"
 
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */
@@ -57,11 +58,16 @@ static int socket_tcp_other(int domain, int type, int protocol);
 static socket_tcp_fn socket_tcp_for_config(void);
 static socket_tcp_fn socket_tcp = socket_tcp_other;
 /* The real socket() for the socket_tcp_apply* and socket_tcp_pending
- * handlers: bound before the load publishes socket_tcp (release), read
- * only by a handler reached through it (acquire), so a plain read folded
- * into the call (TK_REAL's relaxed atomic load would cost one more
- * instruction per socket). */
+ * handlers: bound before socket_tcp_first() publishes one of them
+ * (release), read only by a handler reached through it (acquire), so a
+ * plain read folded into the call (TK_REAL's relaxed atomic load would
+ * cost one more instruction per socket). */
 static tk_socket_fn socket_bound;
+/* The handler the load chose, which the first TCP socket() publishes
+ * once it has bound socket_bound (socket_tcp_first()): a process that
+ * makes no TCP socket never looks socket() up. */
+static socket_tcp_fn socket_tcp_chosen;
+static int socket_tcp_first(int domain, int type, int protocol);
 /* TCP_DEFER_ACCEPT is asked for: listen() sets it (listen_defer()). */
 static bool listen_defers;
 
@@ -70,15 +76,16 @@ static long init_tid;
 
 static void load(void)
 {
-	tk_real_bind_all();
-	socket_bound = TK_REAL(socket);
+	tk_real_load();
 	state_load();
 	listen_defers = config.enabled &&
 			!(options.unset & TK_PROG_DEFER_ACCEPT);
 	if (config.enabled)
 		adopt_at_load();
+	socket_tcp_chosen = socket_tcp_for_config();
 	/* Last: a hook that sees it sees everything above. */
-	__atomic_store_n(&socket_tcp, socket_tcp_for_config(), __ATOMIC_RELEASE);
+	__atomic_store_n(&socket_tcp, socket_tcp_chosen == socket_tcp_other ?
+			 socket_tcp_other : socket_tcp_first, __ATOMIC_RELEASE);
 }
 
 /* True once the configuration can be read.  Another library's constructor
@@ -93,7 +100,7 @@ bool ready_slow(void)
 
 	if (state == INIT_DONE)
 		return true;
-	self = syscall(SYS_gettid);
+	self = tk_sys_gettid();
 	if (state == INIT_NONE &&
 	    __atomic_compare_exchange_n(&init_state, &state, INIT_RUNNING,
 					false, __ATOMIC_ACQ_REL,
@@ -232,6 +239,21 @@ static socket_tcp_fn socket_tcp_for_config(void)
 	if (options.unset == TK_PROG_DROPIN)
 		return socket_tcp_apply_user_timeout;
 	return socket_tcp_apply_any;
+}
+
+/* The first TCP socket() after the load: one caller binds socket_bound,
+ * written by it alone before it publishes the chosen handler.  Any other
+ * caller meanwhile (another thread, a signal handler interrupting the
+ * first) takes the general way, which decides the same. */
+static int socket_tcp_first(int domain, int type, int protocol)
+{
+	static bool claimed;
+
+	if (__atomic_exchange_n(&claimed, true, __ATOMIC_ACQ_REL))
+		return socket_tcp_other(domain, type, protocol);
+	socket_bound = tk_real_bound_socket();
+	__atomic_store_n(&socket_tcp, socket_tcp_chosen, __ATOMIC_RELEASE);
+	return socket_tcp_chosen(domain, type, protocol);
 }
 
 /* Not TCP: syslog(3) and resolvers create Unix and UDP sockets all the

@@ -23,6 +23,7 @@
 
 #include "preload/real.h"
 #include "preload/glibc-floor.h"
+#include "preload/sys.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
 static char log_path[TK_LOG_PATH_MAX];
@@ -42,7 +43,8 @@ void tk_log_setup(const struct tk_config *cfg)
 	log_dest = cfg->log;
 	if (cfg->log == TK_LOG_FILE)
 		memcpy(log_path, cfg->log_path, sizeof log_path);
-	stderr_usable = fstat(STDERR_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode);
+	stderr_usable = tk_sys_fstat(STDERR_FILENO, &st) == 0 &&
+			!S_ISSOCK(st.st_mode);
 	if (stderr_usable) {
 		stderr_dev = st.st_dev;
 		stderr_ino = st.st_ino;

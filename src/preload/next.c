@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The next definition of a name, the way dlsym(RTLD_NEXT) finds it, but
- * for all the names at once and without the loader: one dl_iterate_phdr()
+ * without the loader: for all the names at once, one dl_iterate_phdr()
  * walk of the loaded objects, in the loader's order, looking each name up
  * in every object after ours through that object's own hash table.
  *
@@ -21,7 +21,20 @@
  * follows from a preloaded library.  One difference remains: an object
  * another library's constructor opened with dlopen(RTLD_LOCAL) before ours
  * ran is in the walk and not in that list; it can only matter for a name
- * no object loaded at start defines. */
+ * no object loaded at start defines.
+ *
+ * The same lookup serves one name at a time (tk_next_find): the load
+ * walks the objects once and records, for each after ours, where its
+ * symbol, string, version and hash tables are (tk_next_record), and a
+ * name is looked up in those records when it is first needed.  That
+ * lookup only reads the tables the loader mapped read-only and the
+ * records written before the binder published them (real.c): it takes
+ * no lock and makes no call, and is async-signal-safe.  The records must
+ * not outlive their objects: real.c says why they do not.  Recording
+ * (with the two lookups real.c makes to trust the records) costs about
+ * 2,900 instructions in /bin/true where the walk of every name cost
+ * 7,100; a name costs its lookup (a few hundred) when first called, and
+ * nothing if never. */
 #include "autoconfig.h"
 #include "preload/next.h"
 
@@ -56,7 +69,7 @@ struct walk {
 	enum tk_next *how;
 	uint32_t gnu[NAMES_MAX];
 	uint32_t sysv[NAMES_MAX];
-	bool have_sysv;
+	bool have_sysv[NAMES_MAX];
 	size_t left;
 	/* Every object (tk_next_default), or only those after ours. */
 	bool searching;
@@ -113,27 +126,27 @@ static bool read_object(const struct dl_phdr_info *info, struct object *o)
 		return false;
 	*o = (struct object){ .base = info->dlpi_addr };
 	for (; dyn->d_tag != DT_NULL; dyn++) {
-		const void *p = dyn_ptr(o->base, dyn->d_un.d_ptr);
+		ElfW(Addr) v = dyn->d_un.d_ptr;
 
 		switch (dyn->d_tag) {
-		case DT_SYMTAB:
-			o->sym = p;
-			break;
-		case DT_STRTAB:
-			o->str = p;
-			break;
-		case DT_VERSYM:
-			o->versym = p;
-			break;
-		case DT_GNU_HASH:
-			o->gnu_hash = p;
-			break;
 #if !defined __s390x__ && !defined __alpha__
 		/* (Their DT_HASH entries are 64 bits wide.) */
 		case DT_HASH:
-			o->sysv_hash = p;
+			o->sysv_hash = dyn_ptr(o->base, v);
 			break;
 #endif
+		case DT_STRTAB:
+			o->str = dyn_ptr(o->base, v);
+			break;
+		case DT_SYMTAB:
+			o->sym = dyn_ptr(o->base, v);
+			break;
+		case DT_GNU_HASH:
+			o->gnu_hash = dyn_ptr(o->base, v);
+			break;
+		case DT_VERSYM:
+			o->versym = dyn_ptr(o->base, v);
+			break;
 		default:
 			break;
 		}
@@ -227,37 +240,45 @@ static void find_sysv(const struct object *o, const char *name, uint32_t h,
 		consider(o, i, name, m);
 }
 
+/* NAME (its GNU hash H, its SysV hash *SYSV computed on first need) in
+ * one object: TK_NEXT_NONE, or the answer and *ADDR. */
+static enum tk_next find_in(const struct object *o, const char *name,
+			    uint32_t h, uint32_t *sysv, bool *have_sysv,
+			    void **addr)
+{
+	struct match m = { NULL, NULL, 0 };
+	unsigned type;
+
+	if (o->gnu_hash != NULL) {
+		find_gnu(o, name, h, &m);
+	} else {
+		if (!*have_sysv) {
+			*sysv = sysv_hash(name);
+			*have_sysv = true;
+		}
+		find_sysv(o, name, *sysv, &m);
+	}
+	if (m.sym == NULL && m.nversioned == 1)
+		m.sym = m.versioned;
+	if (m.sym == NULL)
+		return TK_NEXT_NONE;
+	type = ELF32_ST_TYPE(m.sym->st_info);
+	if (type == STT_GNU_IFUNC || type == STT_TLS)
+		return TK_NEXT_ASK;
+	*addr = (void *)((m.sym->st_shndx == SHN_ABS ? 0 : o->base) +
+			 m.sym->st_value);
+	return TK_NEXT_FOUND;
+}
+
 static void look_up(struct walk *w, const struct object *o)
 {
 	for (size_t k = 0; k < w->n; k++) {
-		struct match m = { NULL, NULL, 0 };
-		unsigned type;
-
 		if (w->how[k] != TK_NEXT_NONE)
 			continue;
-		if (o->gnu_hash != NULL) {
-			find_gnu(o, w->names[k], w->gnu[k], &m);
-		} else {
-			if (!w->have_sysv) {
-				for (size_t j = 0; j < w->n; j++)
-					w->sysv[j] = sysv_hash(w->names[j]);
-				w->have_sysv = true;
-			}
-			find_sysv(o, w->names[k], w->sysv[k], &m);
-		}
-		if (m.sym == NULL && m.nversioned == 1)
-			m.sym = m.versioned;
-		if (m.sym == NULL)
-			continue;
-		type = ELF32_ST_TYPE(m.sym->st_info);
-		if (type == STT_GNU_IFUNC || type == STT_TLS) {
-			w->how[k] = TK_NEXT_ASK;
-		} else {
-			w->how[k] = TK_NEXT_FOUND;
-			w->addr[k] = (void *)((m.sym->st_shndx == SHN_ABS ?
-					       0 : o->base) + m.sym->st_value);
-		}
-		w->left--;
+		w->how[k] = find_in(o, w->names[k], w->gnu[k], &w->sysv[k],
+				    &w->have_sysv[k], &w->addr[k]);
+		if (w->how[k] != TK_NEXT_NONE)
+			w->left--;
 	}
 }
 
@@ -297,10 +318,10 @@ static void walk(struct walk *w, const char *const *names, size_t n,
 	w->n = n;
 	w->addr = addr;
 	w->how = how;
-	w->have_sysv = false;
 	w->left = n;
 	for (size_t k = 0; k < n; k++) {
 		w->gnu[k] = gnu_hash(names[k]);
+		w->have_sysv[k] = false;
 		how[k] = TK_NEXT_NONE;
 		addr[k] = NULL;
 	}
@@ -328,4 +349,60 @@ void *tk_next_default(const char *name)
 	w.searching = true;
 	walk(&w, &name, 1, &addr, &how);
 	return how == TK_NEXT_FOUND ? addr : NULL;
+}
+
+/* The objects after ours, as the load found them, for the lookups made
+ * one name at a time afterwards (tk_next_find).  Written once, before the
+ * caller publishes them; read-only afterwards. */
+static struct object recorded[TK_NEXT_OBJECTS_MAX];
+static unsigned nrecorded;
+
+struct record {
+	bool searching;
+	bool overflow;
+};
+
+static int record_visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct record *r = data;
+
+	(void)size;
+	if (!r->searching) {
+		r->searching = holds(info, (uintptr_t)&tk_next_lookup);
+		return 0;
+	}
+	if (nrecorded == TK_NEXT_OBJECTS_MAX) {
+		r->overflow = true;
+		return 1;
+	}
+	if (read_object(info, &recorded[nrecorded]))
+		nrecorded++;
+	return 0;
+}
+
+bool tk_next_record(void)
+{
+	struct record r = { false, false };
+
+	nrecorded = 0;
+	(void)dl_iterate_phdr(record_visit, &r);
+	return r.searching && !r.overflow;
+}
+
+enum tk_next tk_next_find(const char *name, unsigned from, unsigned *at,
+			  void **addr)
+{
+	uint32_t h = gnu_hash(name), sysv = 0;
+	bool have_sysv = false;
+
+	for (unsigned i = from; i < nrecorded; i++) {
+		enum tk_next how = find_in(&recorded[i], name, h, &sysv,
+					   &have_sysv, addr);
+
+		if (how != TK_NEXT_NONE) {
+			*at = i;
+			return how;
+		}
+	}
+	return TK_NEXT_NONE;
 }

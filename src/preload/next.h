@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What dlsym(RTLD_NEXT, name) would return for a set of names, found by
- * one walk of the loaded objects and their own symbol tables (next.c). */
+/* What dlsym(RTLD_NEXT, name) would return, found in the loaded objects'
+ * own symbol tables (next.c): for a set of names in one walk, or one name
+ * at a time in objects recorded at load. */
 #ifndef TCPKEEP_NEXT_H
 #define TCPKEEP_NEXT_H
 
@@ -23,6 +24,23 @@ enum tk_next {
  * the walk cannot be made (this library not among the objects seen). */
 TCPKEEP_HIDDEN bool tk_next_lookup(const char *const *names, size_t n,
 				   void **addr, enum tk_next *how);
+
+/* The most objects after this library tk_next_record() keeps. */
+#define TK_NEXT_OBJECTS_MAX 64
+
+/* Records the objects after this library, in the loader's order, for
+ * tk_next_find(): one dl_iterate_phdr() walk that reads each object's
+ * dynamic section and looks nothing up.  False when this library is not
+ * among the objects seen, or more than TK_NEXT_OBJECTS_MAX follow it.
+ * Once, before any tk_next_find(), which the caller orders after it. */
+TCPKEEP_HIDDEN bool tk_next_record(void);
+
+/* NAME in the recorded objects from the FROM-th on, under the rules of
+ * tk_next_lookup(): the answer, with the address in *ADDR when found and
+ * the index of the object in *AT unless TK_NEXT_NONE.  Memory reads only
+ * (no loader lock, no system call, errno untouched): async-signal-safe. */
+TCPKEEP_HIDDEN enum tk_next tk_next_find(const char *name, unsigned from,
+					 unsigned *at, void **addr);
 
 /* NAME as the first object defining it (dlsym(RTLD_DEFAULT, NAME) of the
  * objects loaded at start), or NULL: how the binder finds dlsym() itself,

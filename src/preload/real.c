@@ -7,14 +7,32 @@
  * this library among the loaded objects.  The library therefore needs no
  * dlsym() at link time, nor libdl.so.2, where a glibc before 2.34 has it.
  *
- * All of it runs at load, from the constructor.  A hook may run before
- * that (another library's constructor opening a socket), so each pointer
- * starts at a stand-in that binds them all and then makes the call.  The
- * stores are idempotent: two threads racing here store the same values.
- * Such an early hook inside a signal handler would walk the objects under
- * the loader's lock, as dlsym() would; no hook of ours can be reached
- * from a signal handler before the constructor runs unless another
- * library's constructor installed that handler and raised the signal. */
+ * The constructor only records the objects after ours (next.c), and
+ * each pointer starts at a stand-in that, the first time the program
+ * calls the function, looks its one name up in those records, stores
+ * what it found and makes the call: most processes call few of the
+ * functions we interpose, many none, and a name never called costs
+ * nothing.  That lookup reads memory only (no loader lock, no system
+ * call, no errno), so a first call may come from a signal handler, a
+ * vfork() child or several threads at once: the stores are idempotent,
+ * of one aligned pointer, and every thread finds the same value.
+ *
+ * The records are read long after the load, so they must not outlive
+ * their objects: an object opened with dlopen() by another library's
+ * constructor before ours ran is among them and may be closed again.
+ * Such objects come after every object loaded at start, the C library
+ * included, and a lookup stops at the first object defining its name; so
+ * the constructor makes sure that the object defining close() (the C
+ * library) also defines the newest name we bind, and with it all the
+ * others, and otherwise binds every name at once as below.
+ *
+ * A hook reached before the constructor (from another library's
+ * constructor), and a process whose objects could not be recorded (this
+ * library not among them, or more than next.h's maximum after it), bind
+ * every name in one walk of the loaded objects, as dlsym() would, under
+ * the loader's lock: no hook of ours can be reached from a signal handler
+ * before the constructor runs unless another library's constructor
+ * installed that handler and raised the signal. */
 #include "autoconfig.h"
 #include "preload/real.h"
 
@@ -37,7 +55,9 @@ typedef void (*any_fn)(void);
 #define INDEX(name, ret, args) REAL_##name,
 enum { TK_REAL_ALL(INDEX) REAL_COUNT };
 #define NAME(name, ret, args) #name,
-static const char *const real_names[REAL_COUNT] = { TK_REAL_ALL(NAME) };
+/* Characters, not pointers: a table of pointers costs the loader one
+ * relocation per name at every start. */
+static const char real_names[REAL_COUNT][16] = { TK_REAL_ALL(NAME) };
 
 /* FN, what was found for NAME, unless it is nothing or our own hook (no C
  * library after us): then nothing can work, and we say so. */
@@ -92,42 +112,108 @@ static long missing_function(void)
 }
 #endif
 
-/* What the walk (or dlsym) found, by REAL_* index; whether close() was
- * found, i.e. the C library reached, so that a name it lacks is one it
- * does not have rather than one we failed to see. */
-struct found {
-	void *addr[REAL_COUNT];
-	bool libc_reached;
-};
+/* The stand-ins the pointers start at, and the binders of each name,
+ * defined below. */
+#define DECLARE(name, ret, args) \
+	static ret first_##name args; \
+	static tk_##name##_fn bind_##name(void); \
+	static tk_##name##_fn settle_##name(void *addr, bool libc_reached);
+TK_REAL_ALL(DECLARE)
+#define START(name, ret, args) \
+	tk_##name##_fn tk_real_##name##_ptr = first_##name;
+TK_REAL_ALL(START)
 
-static any_fn resolve(const struct found *f, int k, any_fn own_hook)
-{
-	any_fn fn = as_fn(f->addr[k]);
+/* Set (release) once the objects after ours are recorded and every name
+ * is known to be found in them no further than the C library: from then
+ * on each stand-in binds its own name alone. */
+static bool lazy;
+/* Set once every pointer is bound. */
+static bool all_bound;
 
+static void bind_everything(void);
+
+/* NAME's real function as bound now, binding it first if its pointer is
+ * still at the stand-in. */
+#define CURRENT(name) \
+	(TK_REAL(name) != first_##name ? TK_REAL(name) : bind_##name())
+
+/* What was found for each name, ADDR (NULL for nothing), becomes its
+ * pointer: settle_NAME stores it and returns it.  LIBC_REACHED: close()
+ * was found, i.e. the C library reached, so that a name it lacks is one
+ * it does not have rather than one we failed to see. */
 #ifdef TK_GLIBC_FLOOR
-	if (fn == NULL && f->libc_reached)
-		return (any_fn)missing_function;
+# define MISSING(fn, libc_reached) \
+	if (fn == NULL && (libc_reached)) \
+		fn = (any_fn)missing_function;
+#else
+# define MISSING(fn, libc_reached)
 #endif
-	return checked(real_names[k], fn, own_hook);
-}
-
-#define BIND(name, ret, args) \
-	__atomic_store_n(&tk_real_##name##_ptr, \
-			 (tk_##name##_fn)resolve(f, REAL_##name, \
-						 (any_fn)tk_hook_##name), \
-			 __ATOMIC_RELEASE);
+#define SETTLE(name, ret, args) \
+	static tk_##name##_fn settle_##name(void *addr, bool libc_reached) \
+	{ \
+		any_fn fn = as_fn(addr); \
+		tk_##name##_fn real; \
+		\
+		(void)libc_reached; \
+		MISSING(fn, libc_reached) \
+		real = (tk_##name##_fn)checked(#name, fn, \
+					       (any_fn)tk_hook_##name); \
+		__atomic_store_n(&tk_real_##name##_ptr, real, \
+				 __ATOMIC_RELEASE); \
+		return real; \
+	}
 
 /* Calls newer than some C libraries the library may meet at run time
  * (close_range() and closefrom() came with glibc 2.34): no program
  * linked against them starts on an older one, but a program may find
  * ours with dlsym() and call it.  It then gets ABSENT. */
-#define BIND_OR(name, absent) \
-	__atomic_store_n(&tk_real_##name##_ptr, \
-			 f->addr[REAL_##name] == NULL ? (absent) : \
-			 (tk_##name##_fn)checked(#name, \
-				as_fn(f->addr[REAL_##name]), \
-				(any_fn)tk_hook_##name), \
-			 __ATOMIC_RELEASE);
+#define SETTLE_OR(name, absent) \
+	static tk_##name##_fn settle_##name(void *addr, bool libc_reached) \
+	{ \
+		tk_##name##_fn real; \
+		\
+		(void)libc_reached; \
+		real = addr == NULL ? (absent) : \
+		       (tk_##name##_fn)checked(#name, as_fn(addr), \
+					       (any_fn)tk_hook_##name); \
+		__atomic_store_n(&tk_real_##name##_ptr, real, \
+				 __ATOMIC_RELEASE); \
+		return real; \
+	}
+
+/* NAME's binding alone: found in the recorded objects (or by dlsym(),
+ * for what the lookup leaves to it) once they are; before that, or where
+ * they could not be, every name as the constructor binds them. */
+#define BIND_ONE(name, ret, args) \
+	static tk_##name##_fn bind_##name(void) \
+	{ \
+		if (!__atomic_load_n(&lazy, __ATOMIC_ACQUIRE)) { \
+			bind_everything(); \
+			return TK_REAL(name); \
+		} \
+		return settle_##name(find(REAL_##name), true); \
+	}
+
+/* The name, in the objects recorded at load. */
+static void *find(int k)
+{
+	void *addr = NULL;
+	unsigned at;
+
+	switch (tk_next_find(real_names[k], 0, &at, &addr)) {
+	case TK_NEXT_FOUND:
+		return addr;
+	case TK_NEXT_ASK: {
+		int saved_errno = errno;
+
+		addr = ask_dlsym(real_names[k]);
+		errno = saved_errno;
+		return addr;
+	}
+	default:
+		return NULL;
+	}
+}
 
 #ifdef HAVE_CLOSE_RANGE
 /* What a kernel without the call answers. */
@@ -163,60 +249,126 @@ static void no_closefrom(int fd)
 }
 #endif
 
-static void bind_found(const struct found *f)
-{
-	TK_REAL_EAGER(BIND)
-	TK_REAL_ACCEPT4(BIND)
-	TK_REAL_FCNTL64(BIND)
-	TK_REAL_DUP3(BIND)
+TK_REAL_EAGER(SETTLE)
+TK_REAL_ACCEPT4(SETTLE)
+TK_REAL_FCNTL64(SETTLE)
+TK_REAL_DUP3(SETTLE)
+TK_REAL_ALL(BIND_ONE)
 #ifdef HAVE_CLOSE_RANGE
-	BIND_OR(close_range, no_close_range)
+SETTLE_OR(close_range, no_close_range)
 #endif
 #ifdef HAVE_CLOSEFROM
-	BIND_OR(closefrom, no_closefrom)
+SETTLE_OR(closefrom, no_closefrom)
 #endif
 #ifdef TK_TIME64
-	/* Before glibc 2.34 there are no time64 entry points: the plain call
-	 * takes the same arguments for every option, command and message the
-	 * library looks at. */
-	BIND_OR(__setsockopt64, TK_REAL(setsockopt))
+/* Before glibc 2.34 there are no time64 entry points: the plain call
+ * takes the same arguments for every option, command and message the
+ * library looks at. */
+SETTLE_OR(__setsockopt64, CURRENT(setsockopt))
 # ifdef HAVE_FCNTL64
-	BIND_OR(__fcntl_time64, TK_REAL(fcntl64))
+SETTLE_OR(__fcntl_time64, CURRENT(fcntl64))
 # else
-	BIND_OR(__fcntl_time64, TK_REAL(fcntl))
+SETTLE_OR(__fcntl_time64, CURRENT(fcntl))
 # endif
-	BIND_OR(__recvmsg64, TK_REAL(recvmsg))
-	BIND_OR(__sendmsg64, TK_REAL(sendmsg))
+SETTLE_OR(__recvmsg64, CURRENT(recvmsg))
+SETTLE_OR(__sendmsg64, CURRENT(sendmsg))
 #endif
-}
 
-/* Set once every pointer is bound. */
-static bool all_bound;
-
-void tk_real_bind_all(void)
+/* Every name from one walk of the loaded objects (or dlsym()), in the
+ * order of TK_REAL_ALL: the plain calls before their time64 twins. */
+static void bind_everything(void)
 {
-	struct found f;
+	const char *names[REAL_COUNT];
+	void *addr[REAL_COUNT];
 	enum tk_next how[REAL_COUNT];
+	bool libc_reached;
 	int saved_errno = errno;
 
 	if (__atomic_load_n(&all_bound, __ATOMIC_ACQUIRE))
 		return;
-	if (!tk_next_lookup(real_names, REAL_COUNT, f.addr, how))
+	for (int k = 0; k < REAL_COUNT; k++)
+		names[k] = real_names[k];
+	if (!tk_next_lookup(names, REAL_COUNT, addr, how))
 		for (int k = 0; k < REAL_COUNT; k++)
 			how[k] = TK_NEXT_ASK;
 	for (int k = 0; k < REAL_COUNT; k++)
 		if (how[k] == TK_NEXT_ASK)
-			f.addr[k] = ask_dlsym(real_names[k]);
-	f.libc_reached = f.addr[REAL_close] != NULL;
-	bind_found(&f);
+			addr[k] = ask_dlsym(real_names[k]);
+	libc_reached = addr[REAL_close] != NULL;
+#define SETTLE_FOUND(name, ret, args) \
+	(void)settle_##name(addr[REAL_##name], libc_reached);
+	TK_REAL_ALL(SETTLE_FOUND)
 	__atomic_store_n(&all_bound, true, __ATOMIC_RELEASE);
 	errno = saved_errno;
 }
 
-/* A stand-in's call: every pointer bound, then NAME's. */
-#define BOUND(name) (tk_real_bind_all(), TK_REAL(name))
+/* The newest name the build binds: a C library that has it has all the
+ * others (glibc 2.34 brought the time64 entry points, closefrom() and
+ * close_range(); 2.28 fcntl64(); 2.10 accept4(); 2.9 dup3()). */
+#if defined TK_TIME64
+# define NEWEST "__sendmsg64"
+#elif defined HAVE_CLOSEFROM
+# define NEWEST "closefrom"
+#elif defined HAVE_CLOSE_RANGE
+# define NEWEST "close_range"
+#elif defined HAVE_FCNTL64
+# define NEWEST "fcntl64"
+#elif HAVE_ACCEPT4
+# define NEWEST "accept4"
+#elif defined HAVE_DUP3
+# define NEWEST "dup3"
+#else
+# define NEWEST "close"
+#endif
 
-/* The stand-ins the pointers start at. */
+void tk_real_load(void)
+{
+	void *addr;
+	unsigned libc, at;
+
+	if (__atomic_load_n(&all_bound, __ATOMIC_ACQUIRE))
+		return;
+	/* Lazily only where no lookup can pass the object that defines
+	 * close() (the C library): the objects after it may have been
+	 * opened with dlopen() by another library's constructor, and closed
+	 * again before a stand-in looks at them. */
+	if (tk_next_record() &&
+	    tk_next_find("close", 0, &libc, &addr) != TK_NEXT_NONE &&
+	    tk_next_find(NEWEST, libc, &at, &addr) != TK_NEXT_NONE &&
+	    at == libc) {
+		__atomic_store_n(&lazy, true, __ATOMIC_RELEASE);
+		return;
+	}
+	bind_everything();
+}
+
+void *tk_real_next(const char *name)
+{
+	void *addr = NULL;
+	enum tk_next how;
+	unsigned at;
+
+	if (__atomic_load_n(&lazy, __ATOMIC_ACQUIRE))
+		how = tk_next_find(name, 0, &at, &addr);
+	else if (!tk_next_lookup(&name, 1, &addr, &how))
+		how = TK_NEXT_ASK;
+	if (how == TK_NEXT_ASK) {
+		int saved_errno = errno;
+
+		addr = ask_dlsym(name);
+		errno = saved_errno;
+	}
+	return how == TK_NEXT_NONE ? NULL : addr;
+}
+
+tk_socket_fn tk_real_bound_socket(void)
+{
+	return CURRENT(socket);
+}
+
+/* A stand-in's call: NAME bound, then called. */
+#define BOUND(name) bind_##name()
+
 static int first_socket(int domain, int type, int protocol)
 {
 	return BOUND(socket)(domain, type, protocol);
@@ -336,6 +488,3 @@ static ssize_t first___sendmsg64(int fd, const struct msghdr *msg, int flags)
 }
 #endif
 
-#define START(name, ret, args) \
-	tk_##name##_fn tk_real_##name##_ptr = first_##name;
-TK_REAL_ALL(START)

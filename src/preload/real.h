@@ -71,20 +71,20 @@
 # define TK_REAL_TIME64(X)
 #endif
 
-/* Bound by the constructor, all of them: the calls POSIX allows in a
- * signal handler (and their twins), and dup3(), close_range() and
- * closefrom(), which a signal handler or a vfork() child may call first,
- * where the binder (it walks the loaded objects under the loader's lock)
- * must never run. */
+/* The calls POSIX allows in a signal handler (and their twins), and
+ * dup3(), close_range() and closefrom(), which a signal handler or a
+ * vfork() child may call first: each is bound at its first call, by a
+ * lookup in the objects the constructor recorded that reads memory only
+ * (real.c). */
 #define TK_REAL_AT_LOAD(X) \
 	TK_REAL_EAGER(X) TK_REAL_ACCEPT4(X) TK_REAL_FCNTL64(X) \
 	TK_REAL_DUP3(X) TK_REAL_CLOSE_RANGE(X) TK_REAL_CLOSEFROM(X)
 #define TK_REAL_ALL(X) TK_REAL_AT_LOAD(X) TK_REAL_TIME64(X)
 
-/* Each pointer starts out at a stand-in in real.c that binds them all and
- * then makes the call: a hook that runs before our constructor (from
- * another library's constructor) still reaches the real function, and the
- * hooks call through the pointer without testing it first.  Our own hooks
+/* Each pointer starts out at a stand-in in real.c that binds it and then
+ * makes the call: the first call binds (a hook that runs before our
+ * constructor, from another library's constructor, binds them all), and
+ * the hooks call through the pointer without testing it first.  Our own hooks
  * are declared by their internal names, so the binder can tell when the
  * lookup handed back the hook itself. */
 #define TK_REAL_DECLARE(name, ret, args) \
@@ -150,8 +150,17 @@ static inline int tk_real_listen(int fd, int backlog)
 		va_end(tk_ap_); \
 	} while (0)
 
-/* Resolves every pointer now, from the constructor (once: later calls
- * return at once). */
-TCPKEEP_HIDDEN void tk_real_bind_all(void);
+/* From the constructor: records the loaded objects, so that each stand-in
+ * can bind its own name when first called, or, where that cannot be done
+ * safely, binds every pointer now (once: later calls return at once). */
+TCPKEEP_HIDDEN void tk_real_load(void);
+
+/* NAME's next definition after this library, as dlsym(RTLD_NEXT) finds
+ * it, or NULL: for the C library functions the load calls once, which
+ * would otherwise cost a lazy binding and a symbol version to check. */
+TCPKEEP_HIDDEN void *tk_real_next(const char *name);
+
+/* The real socket(), bound now if it was not yet. */
+TCPKEEP_HIDDEN tk_socket_fn tk_real_bound_socket(void);
 
 #endif

@@ -35,6 +35,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/state.h"
+#include "preload/sys.h"
 
 extern char **environ;
 
@@ -74,29 +75,51 @@ static void scan_rules(const struct tk_rules *rules)
 
 /* The load-once state: everything the configuration decides, once the
  * real functions are bound (the parser's warnings may need them). */
+bool secure_at_load;
+
+/* getauxval(AT_SECURE), from the C library found the way the hooks find
+ * theirs: an import would cost every process a lazy binding, and the
+ * loader a check of the glibc version that brought it (2.16).  Without
+ * one, secure (the environment then names nothing). */
+static bool secure_execution(void)
+{
+#if defined HAVE_GETAUXVAL && defined AT_SECURE
+	typedef unsigned long (*getauxval_fn)(unsigned long);
+	void *sym = tk_real_next("getauxval");
+	getauxval_fn fn;
+	int saved_errno = errno;
+	bool secure;
+
+	if (sym == NULL)
+		return true;
+	memcpy(&fn, &sym, sizeof fn);
+	secure = fn(AT_SECURE) != 0;
+	errno = saved_errno;
+	return secure;
+#else
+	return tk_secure_execution();
+#endif
+}
+
 void state_load(void)
 {
 	struct tk_env env;
 
-	table_owner.pid = syscall(SYS_getpid);
+	table_owner.pid = tk_sys_getpid();
 #ifdef MADV_WIPEONFORK
-	{
-		/* A fork() child then finds 0 and knows the record is its own
-		 * copy without kcmp(), which seccomp filters (containers')
-		 * often refuse; a vfork() child, sharing the page, finds its
-		 * parent.  Where the kernel refuses (before 4.14, pages larger
-		 * than 4096 bytes), kcmp() still tells them apart. */
-		int saved_errno = errno;
-
-		(void)madvise(&table_owner, sizeof table_owner,
-			      MADV_WIPEONFORK);
-		errno = saved_errno;
-	}
+	/* A fork() child then finds 0 and knows the record is its own copy
+	 * without kcmp(), which seccomp filters (containers') often refuse;
+	 * a vfork() child, sharing the page, finds its parent.  Where the
+	 * kernel refuses (before 4.14, pages larger than 4096 bytes),
+	 * kcmp() still tells them apart. */
+	(void)tk_sys_madvise(&table_owner, sizeof table_owner,
+			     MADV_WIPEONFORK);
 #endif
 	/* One pass over the environment instead of a getenv() per name.
 	 * The warnings go where TCPKEEP_LOG says: the parser reads it first
 	 * and log.c takes it from the configuration passed along. */
-	tk_env_scan(&env, (const char *const *)environ);
+	secure_at_load = secure_execution();
+	tk_env_scan_as(&env, (const char *const *)environ, secure_at_load);
 	/* The file's sections below the environment (hostconf.c). */
 	tk_hostconf_load(&config, &env);
 	tk_options_build(&options, &config);

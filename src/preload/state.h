@@ -28,6 +28,8 @@ union tk_owner {
 };
 extern TCPKEEP_HIDDEN union tk_owner table_owner;
 extern TCPKEEP_HIDDEN tk_fd_entry close_guard;
+/* A secure-execution process (AT_SECURE), as the load found it. */
+extern TCPKEEP_HIDDEN bool secure_at_load;
 
 TCPKEEP_HIDDEN void state_load(void);
 TCPKEEP_HIDDEN int port_of(const struct sockaddr *addr, socklen_t len);

@@ -10,7 +10,10 @@
  *   ask NAME             the walk leaves it to dlsym, which finds it
  *   DIFFER NAME ...      what each found
  *
- * then "done N" with the number of names. */
+ * then "done N" with the number of names.  The lookup of one name at a
+ * time in the objects recorded at load (tk_next_record, tk_next_find)
+ * must give the walk's answer for each: "DIFFER NAME lazy ..." if not,
+ * "record failed" if the objects could not be recorded. */
 #include "autoconfig.h"
 
 #include <dlfcn.h>
@@ -55,8 +58,18 @@ static void probe(void)
 		fprintf(stderr, "walk failed\n");
 		return;
 	}
+	if (!tk_next_record())
+		fprintf(stderr, "record failed\n");
 	for (size_t k = 0; k < COUNT; k++) {
 		void *want = dlsym(RTLD_NEXT, names[k]);
+		void *one = NULL;
+		unsigned at;
+		enum tk_next one_how = tk_next_find(names[k], 0, &at, &one);
+
+		if (one_how != how[k] ||
+		    (how[k] == TK_NEXT_FOUND && one != addr[k]))
+			fprintf(stderr, "DIFFER %s lazy=%d %p (%s)\n", names[k],
+				(int)one_how, one, object_of(one));
 
 		if (how[k] == TK_NEXT_ASK && want != NULL)
 			snprintf(line, sizeof line, "ask %s\n", names[k]);
