@@ -78,9 +78,11 @@ enum tk_when {
 };
 
 struct tk_option_row {
-	const char *name;	/* as tcp(7) and socket(7) spell it */
-	const char *label;	/* short, for log lines */
-	const char *unit;	/* of the value, for messages */
+	/* Characters, not pointers: a pointer is one more relocation for
+	 * the loader in every process the library is preloaded into. */
+	char name[20];		/* as tcp(7) and socket(7) spell it */
+	char label[16];		/* short, for log lines */
+	char unit[4];		/* of the value, for messages */
 	int level;
 	int optname;		/* -1: not on this platform */
 	bool mptcp;		/* an MPTCP socket accepts it */
