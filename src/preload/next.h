@@ -30,10 +30,14 @@ TCPKEEP_HIDDEN bool tk_next_lookup(const char *const *names, size_t n,
 
 /* Records the objects after this library, in the loader's order, for
  * tk_next_find(): one dl_iterate_phdr() walk that reads each object's
- * dynamic section and looks nothing up.  False when this library is not
- * among the objects seen, or more than TK_NEXT_OBJECTS_MAX follow it.
- * Once, before any tk_next_find(), which the caller orders after it. */
-TCPKEEP_HIDDEN bool tk_next_record(void);
+ * dynamic section, up to and including the first object that defines
+ * LAST (the C library's close(), say), and no further: a lookup of a name
+ * that object defines never reads past it.  True when that object also
+ * defines ALSO; false when this library is not among the objects seen,
+ * no object defines LAST, the one that does lacks ALSO, or more than
+ * TK_NEXT_OBJECTS_MAX objects come before it.  Once, before any
+ * tk_next_find(), which the caller orders after it. */
+TCPKEEP_HIDDEN bool tk_next_record(const char *last, const char *also);
 
 /* NAME in the recorded objects from the FROM-th on, under the rules of
  * tk_next_lookup(): the answer, with the address in *ADDR when found and

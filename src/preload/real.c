@@ -323,19 +323,13 @@ static void bind_everything(void)
 
 void tk_real_load(void)
 {
-	void *addr;
-	unsigned libc, at;
-
 	if (__atomic_load_n(&all_bound, __ATOMIC_ACQUIRE))
 		return;
 	/* Lazily only where no lookup can pass the object that defines
 	 * close() (the C library): the objects after it may have been
 	 * opened with dlopen() by another library's constructor, and closed
 	 * again before a stand-in looks at them. */
-	if (tk_next_record() &&
-	    tk_next_find("close", 0, &libc, &addr) != TK_NEXT_NONE &&
-	    tk_next_find(NEWEST, libc, &at, &addr) != TK_NEXT_NONE &&
-	    at == libc) {
+	if (tk_next_record("close", NEWEST)) {
 		__atomic_store_n(&lazy, true, __ATOMIC_RELEASE);
 		return;
 	}

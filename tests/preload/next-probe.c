@@ -58,7 +58,7 @@ static void probe(void)
 		fprintf(stderr, "walk failed\n");
 		return;
 	}
-	if (!tk_next_record())
+	if (!tk_next_record("close", "close"))
 		fprintf(stderr, "record failed\n");
 	for (size_t k = 0; k < COUNT; k++) {
 		void *want = dlsym(RTLD_NEXT, names[k]);
