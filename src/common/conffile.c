@@ -383,28 +383,6 @@ struct layer_ctx {
 	tk_note_fn note;
 };
 
-static const char *layer_lookup(void *ctx, const char *name, bool secure)
-{
-	const struct layer_ctx *lc = ctx;
-	const struct tk_conf_layer *l = lc->layer;
-
-	(void)secure;	/* the administrator's file: not the user's */
-	/* Aliases of the earlier libraries are the environment's only. */
-	if (name[0] != 'T' || name[3] != 'K' || name[7] != '_')
-		return NULL;
-	/* No lines from a secure-execution process (libtcpkeep(7)). */
-	if (lc->c->secure && (same(name, "TCPKEEP_DEBUG") ||
-			      same(name, "TCPKEEP_LOG")))
-		return NULL;
-	for (unsigned i = 0; i < l->count; i++) {
-		const char *have = tk_config_names[l->found[i]];
-
-		if (have[PREFIX_LEN] == name[PREFIX_LEN] && same(have, name))
-			return l->value[l->found[i]];
-	}
-	return NULL;
-}
-
 static int layer_find(const struct tk_conf_layer *l, const char *name)
 {
 	for (unsigned i = 0; i < l->count; i++)
@@ -454,11 +432,19 @@ void tk_conf_apply(struct tk_conf *c, struct tk_config *cfg, tk_note_fn note)
 		return;
 	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
 		struct layer_ctx lc = { c, layers[i], note };
+		tk_name_set present = 0;
 
-		if (layers[i]->count == 0)
-			continue;
-		(void)tk_config_apply(cfg, layer_lookup, &lc, layer_warn, &lc,
-				      note != NULL ? layer_note : NULL);
+		for (unsigned k = 0; k < layers[i]->count; k++)
+			present |= TK_NAME_BIT(layers[i]->found[k]);
+		/* No lines from a secure-execution process
+		 * (libtcpkeep(7)); the rest is the administrator's, not
+		 * the user's: no value hidden. */
+		if (c->secure)
+			present &= ~(TK_NAME_BIT(TK_NAME_DEBUG) |
+				     TK_NAME_BIT(TK_NAME_LOG));
+		(void)tk_config_apply_found(cfg, layers[i]->value, present,
+					    false, layer_warn, &lc,
+					    note != NULL ? layer_note : NULL);
 	}
 }
 
