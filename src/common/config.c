@@ -65,35 +65,52 @@ void tk_config_defaults(struct tk_config *cfg)
  * TCPKEEP_ name, then the aliases of the earlier libraries in the order of
  * libtcpkeep(7), ENVIRONMENT.  A bad value in the winning variable is
  * reported and the default kept; later aliases are not consulted.  The
- * lists hold tk_config_names indexes, ended by -1. */
-typedef signed char name_list[5];
-static const name_list idle_vars = {
-	TK_NAME_IDLE, TK_NAME_TCP_KEEPIDLE, TK_NAME_DD_TCP_KEEPALIVE_TIME,
-	TK_NAME_KEEPIDLE, -1
+ * lists hold tk_config_names indexes, ended by -1, and their set: a source
+ * that holds none of them is passed over with one test. */
+#define B(name) TK_NAME_BIT(TK_NAME_##name)
+#define N(name) TK_NAME_##name
+struct vars {
+	tk_name_set any;	/* the bits of n[] */
+	signed char n[5];
 };
-static const name_list intvl_vars = {
-	TK_NAME_INTVL, TK_NAME_TCP_KEEPINTVL, TK_NAME_DD_TCP_KEEPALIVE_INTVL,
-	TK_NAME_KEEPINTVL, -1
+static const struct vars idle_vars = {
+	B(IDLE) | B(TCP_KEEPIDLE) | B(DD_TCP_KEEPALIVE_TIME) | B(KEEPIDLE),
+	{ N(IDLE), N(TCP_KEEPIDLE), N(DD_TCP_KEEPALIVE_TIME), N(KEEPIDLE), -1 }
 };
-static const name_list cnt_vars = {
-	TK_NAME_CNT, TK_NAME_TCP_KEEPCNT, TK_NAME_DD_TCP_KEEPALIVE_PROBES,
-	TK_NAME_KEEPCNT, -1
+static const struct vars intvl_vars = {
+	B(INTVL) | B(TCP_KEEPINTVL) | B(DD_TCP_KEEPALIVE_INTVL) | B(KEEPINTVL),
+	{ N(INTVL), N(TCP_KEEPINTVL), N(DD_TCP_KEEPALIVE_INTVL), N(KEEPINTVL),
+	  -1 }
 };
-static const name_list user_timeout_vars = {
-	TK_NAME_USER_TIMEOUT, TK_NAME_TCP_USER_TIMEOUT, -1
+static const struct vars cnt_vars = {
+	B(CNT) | B(TCP_KEEPCNT) | B(DD_TCP_KEEPALIVE_PROBES) | B(KEEPCNT),
+	{ N(CNT), N(TCP_KEEPCNT), N(DD_TCP_KEEPALIVE_PROBES), N(KEEPCNT), -1 }
+};
+static const struct vars user_timeout_vars = {
+	B(USER_TIMEOUT) | B(TCP_USER_TIMEOUT),
+	{ N(USER_TIMEOUT), N(TCP_USER_TIMEOUT), -1 }
 };
 /* TCP_SYNCNT is libkeepalive's (Santos), like the three below, which
  * have no TCPKEEP_ name. */
-static const name_list syncnt_vars = { TK_NAME_SYNCNT, TK_NAME_TCP_SYNCNT, -1 };
-static const name_list maxseg_vars = { TK_NAME_TCP_MAXSEG, -1 };
-static const name_list window_clamp_vars = { TK_NAME_TCP_WINDOW_CLAMP, -1 };
-static const name_list defer_accept_vars = { TK_NAME_TCP_DEFER_ACCEPT, -1 };
-static const name_list enable_vars = {
-	TK_NAME_ENABLE, TK_NAME_DD_USE_KEEPALIVE, TK_NAME_KEEPALIVE, -1
+static const struct vars syncnt_vars = {
+	B(SYNCNT) | B(TCP_SYNCNT), { N(SYNCNT), N(TCP_SYNCNT), -1 }
 };
-static const name_list debug_vars = {
-	TK_NAME_DEBUG, TK_NAME_LIBKEEPALIVE_DEBUG, TK_NAME_DD_DEBUG, -1
+static const struct vars maxseg_vars = { B(TCP_MAXSEG), { N(TCP_MAXSEG), -1 } };
+static const struct vars window_clamp_vars = {
+	B(TCP_WINDOW_CLAMP), { N(TCP_WINDOW_CLAMP), -1 }
 };
+static const struct vars defer_accept_vars = {
+	B(TCP_DEFER_ACCEPT), { N(TCP_DEFER_ACCEPT), -1 }
+};
+static const struct vars enable_vars = {
+	B(ENABLE) | B(DD_USE_KEEPALIVE) | B(KEEPALIVE),
+	{ N(ENABLE), N(DD_USE_KEEPALIVE), N(KEEPALIVE), -1 }
+};
+static const struct vars debug_vars = {
+	B(DEBUG) | B(LIBKEEPALIVE_DEBUG) | B(DD_DEBUG),
+	{ N(DEBUG), N(LIBKEEPALIVE_DEBUG), N(DD_DEBUG), -1 }
+};
+#undef N
 
 /* Every variable tk_config_load() may ask for, at its enum tk_config_name
  * index. */
@@ -172,13 +189,15 @@ static void noted(struct loader *ld, int setting, int var, const char *value)
 
 /* Every lookup but the master switch's is a secure one: in a
  * secure-execution process it finds nothing, and the defaults hold. */
-static const char *first_set(struct loader *ld, const signed char *names,
+static const char *first_set(struct loader *ld, const struct vars *v,
 			     int *from, bool secure)
 {
-	for (; *names >= 0; names++) {
-		const char *value = get(ld, *names, secure);
+	if ((ld->present & v->any) == 0)
+		return NULL;
+	for (const signed char *n = v->n; *n >= 0; n++) {
+		const char *value = get(ld, *n, secure);
 		if (value != NULL) {
-			*from = *names;
+			*from = *n;
 			return value;
 		}
 	}
@@ -193,17 +212,17 @@ static void reject(struct loader *ld, int var, const char *value,
 		ld->warn(ld->warn_ctx, tk_config_names[var], value, accepted);
 }
 
-static void load_bool(struct loader *ld, const signed char *names, bool *out)
+static void load_bool(struct loader *ld, const struct vars *v, bool *out)
 {
 	int from = -1;
-	const char *value = first_set(ld, names, &from, true);
+	const char *value = first_set(ld, v, &from, true);
 
 	if (value == NULL)
 		return;
 	if (tk_parse_bool(value, out) < 0)
 		reject(ld, from, value, tk_accepts_bool);
 	else
-		noted(ld, names[0], from, value);
+		noted(ld, v->n[0], from, value);
 }
 
 /* The master switch, the one setting a secure-execution process takes from
@@ -212,7 +231,7 @@ static void load_bool(struct loader *ld, const signed char *names, bool *out)
 static void load_enable(struct loader *ld, struct tk_config *cfg)
 {
 	int from = -1;
-	const char *value = first_set(ld, enable_vars, &from, false);
+	const char *value = first_set(ld, &enable_vars, &from, false);
 	bool secure, on;
 
 	if (value == NULL)
@@ -226,7 +245,7 @@ static void load_enable(struct loader *ld, struct tk_config *cfg)
 	}
 	if (!on || !secure) {
 		cfg->enabled = on;
-		noted(ld, enable_vars[0], from, value);
+		noted(ld, enable_vars.n[0], from, value);
 	}
 }
 
@@ -244,11 +263,10 @@ static bool santos_zero(int from, const char *value)
 }
 
 /* TCPKEEP_IDLE, TCPKEEP_INTVL (seconds) or TCPKEEP_CNT (a count). */
-static void load_timer(struct loader *ld, const signed char *names,
-		       bool count, int *out, bool *set, const char **from_out)
+static void load_timer(struct loader *ld, const struct vars *v, bool count, int *out, bool *set, const char **from_out)
 {
 	int from = -1;
-	const char *value = first_set(ld, names, &from, true);
+	const char *value = first_set(ld, v, &from, true);
 
 	if (value == NULL)
 		return;
@@ -256,11 +274,11 @@ static void load_timer(struct loader *ld, const signed char *names,
 		   : tk_parse_seconds(value, out)) == 0) {
 		*set = true;
 		*from_out = tk_config_names[from];
-		noted(ld, names[0], from, value);
+		noted(ld, v->n[0], from, value);
 	} else if (santos_zero(from, value)) {
 		*set = false;
 		*from_out = tk_config_names[from];
-		noted(ld, names[0], from, value);
+		noted(ld, v->n[0], from, value);
 	} else {
 		reject(ld, from, value,
 		       count ? tk_accepts_count : tk_accepts_seconds);
@@ -270,7 +288,7 @@ static void load_timer(struct loader *ld, const signed char *names,
 static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 {
 	int from = -1;
-	const char *value = first_set(ld, user_timeout_vars, &from, true);
+	const char *value = first_set(ld, &user_timeout_vars, &from, true);
 	unsigned ms = cfg->user_timeout_ms;
 	bool is_auto = cfg->user_timeout_auto;
 
@@ -287,7 +305,7 @@ static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 	cfg->user_timeout_auto = is_auto;
 	cfg->user_timeout_set = true;
 	cfg->user_timeout_from = tk_config_names[from];
-	noted(ld, user_timeout_vars[0], from, value);
+	noted(ld, user_timeout_vars.n[0], from, value);
 }
 
 /* An automatic user timeout counts the timers the configuration ends
@@ -340,13 +358,12 @@ static void load_behind(struct loader *ld, struct tk_config *cfg)
 /* One of the options the kernel leaves alone unless asked: a whole number
  * in [LO, HI].  A libkeepalive variable (any name but TCPKEEP_'s) also
  * takes 0, that library's "the system default": the option stays unset. */
-static void load_int_option(struct loader *ld, const signed char *names,
-			    int lo, int hi, const char *accepted,
+static void load_int_option(struct loader *ld, const struct vars *v, int lo, int hi, const char *accepted,
 			    const char *alias_accepted, int *out, bool *set,
 			    const char **from_out)
 {
 	int from = -1;
-	const char *value = first_set(ld, names, &from, true);
+	const char *value = first_set(ld, v, &from, true);
 	bool alias;
 	int n;
 
@@ -357,11 +374,11 @@ static void load_int_option(struct loader *ld, const signed char *names,
 		*out = n;
 		*set = true;
 		*from_out = tk_config_names[from];
-		noted(ld, names[0], from, value);
+		noted(ld, v->n[0], from, value);
 	} else if (alias && tk_parse_int_range(value, 0, 0, &n) == 0) {
 		*set = false;
 		*from_out = tk_config_names[from];
-		noted(ld, names[0], from, value);
+		noted(ld, v->n[0], from, value);
 	} else {
 		reject(ld, from, value, alias ? alias_accepted : accepted);
 	}
@@ -369,17 +386,17 @@ static void load_int_option(struct loader *ld, const signed char *names,
 
 static void load_dropin(struct loader *ld, struct tk_config *cfg)
 {
-	load_int_option(ld, syncnt_vars, 1, TK_SYNCNT_MAX, tk_accepts_syncnt,
+	load_int_option(ld, &syncnt_vars, 1, TK_SYNCNT_MAX, tk_accepts_syncnt,
 			tk_accepts_syncnt_alias, &cfg->syncnt, &cfg->syncnt_set,
 			&cfg->syncnt_from);
-	load_int_option(ld, maxseg_vars, TK_MAXSEG_MIN, TK_MAXSEG_MAX,
+	load_int_option(ld, &maxseg_vars, TK_MAXSEG_MIN, TK_MAXSEG_MAX,
 			tk_accepts_maxseg, tk_accepts_maxseg, &cfg->maxseg,
 			&cfg->maxseg_set, &cfg->maxseg_from);
-	load_int_option(ld, window_clamp_vars, 1, TK_INT_OPTION_MAX,
+	load_int_option(ld, &window_clamp_vars, 1, TK_INT_OPTION_MAX,
 			tk_accepts_window_clamp, tk_accepts_window_clamp,
 			&cfg->window_clamp, &cfg->window_clamp_set,
 			&cfg->window_clamp_from);
-	load_int_option(ld, defer_accept_vars, 1, TK_INT_OPTION_MAX,
+	load_int_option(ld, &defer_accept_vars, 1, TK_INT_OPTION_MAX,
 			tk_accepts_defer_accept, tk_accepts_defer_accept,
 			&cfg->defer_accept, &cfg->defer_accept_set,
 			&cfg->defer_accept_from);
@@ -456,21 +473,22 @@ static void load_force(struct loader *ld, struct tk_config *cfg)
 
 static unsigned apply(struct loader *ld, struct tk_config *cfg)
 {
-	/* An empty environment, or a section of two keys, passes over the
-	 * rest without a look. */
+	/* TCPKEEP_CONFIG names the file, no setting: an environment that
+	 * holds only it, or none, is passed over without a look. */
+	ld->present &= ~B(CONFIG);
 	if (ld->present == 0)
 		return 0;
 	/* First, so that the warnings below reach the chosen destination. */
 	load_log(ld, cfg);
 
 	load_enable(ld, cfg);
-	load_bool(ld, debug_vars, &cfg->debug);
+	load_bool(ld, &debug_vars, &cfg->debug);
 	load_behind(ld, cfg);
-	load_timer(ld, idle_vars, false, &cfg->idle_s, &cfg->idle_set,
+	load_timer(ld, &idle_vars, false, &cfg->idle_s, &cfg->idle_set,
 		   &cfg->idle_from);
-	load_timer(ld, intvl_vars, false, &cfg->intvl_s, &cfg->intvl_set,
+	load_timer(ld, &intvl_vars, false, &cfg->intvl_s, &cfg->intvl_set,
 		   &cfg->intvl_from);
-	load_timer(ld, cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
+	load_timer(ld, &cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
 		   &cfg->cnt_from);
 	load_user_timeout(ld, cfg);
 	load_dropin(ld, cfg);
