@@ -384,22 +384,37 @@ static void load_int_option(struct loader *ld, const struct vars *v, int lo, int
 	}
 }
 
+/* Whether the source may hold one of the variables of V: the loaders
+ * below are called only then (a section names a few of them). */
+static bool any(const struct loader *ld, const struct vars *v)
+{
+	return (ld->present & v->any) != 0;
+}
+
 static void load_dropin(struct loader *ld, struct tk_config *cfg)
 {
-	load_int_option(ld, &syncnt_vars, 1, TK_SYNCNT_MAX, tk_accepts_syncnt,
-			tk_accepts_syncnt_alias, &cfg->syncnt, &cfg->syncnt_set,
-			&cfg->syncnt_from);
-	load_int_option(ld, &maxseg_vars, TK_MAXSEG_MIN, TK_MAXSEG_MAX,
-			tk_accepts_maxseg, tk_accepts_maxseg, &cfg->maxseg,
-			&cfg->maxseg_set, &cfg->maxseg_from);
-	load_int_option(ld, &window_clamp_vars, 1, TK_INT_OPTION_MAX,
-			tk_accepts_window_clamp, tk_accepts_window_clamp,
-			&cfg->window_clamp, &cfg->window_clamp_set,
-			&cfg->window_clamp_from);
-	load_int_option(ld, &defer_accept_vars, 1, TK_INT_OPTION_MAX,
-			tk_accepts_defer_accept, tk_accepts_defer_accept,
-			&cfg->defer_accept, &cfg->defer_accept_set,
-			&cfg->defer_accept_from);
+	if (any(ld, &syncnt_vars))
+		load_int_option(ld, &syncnt_vars, 1, TK_SYNCNT_MAX,
+				tk_accepts_syncnt, tk_accepts_syncnt_alias,
+				&cfg->syncnt, &cfg->syncnt_set,
+				&cfg->syncnt_from);
+	if (any(ld, &maxseg_vars))
+		load_int_option(ld, &maxseg_vars, TK_MAXSEG_MIN, TK_MAXSEG_MAX,
+				tk_accepts_maxseg, tk_accepts_maxseg,
+				&cfg->maxseg, &cfg->maxseg_set,
+				&cfg->maxseg_from);
+	if (any(ld, &window_clamp_vars))
+		load_int_option(ld, &window_clamp_vars, 1, TK_INT_OPTION_MAX,
+				tk_accepts_window_clamp,
+				tk_accepts_window_clamp, &cfg->window_clamp,
+				&cfg->window_clamp_set,
+				&cfg->window_clamp_from);
+	if (any(ld, &defer_accept_vars))
+		load_int_option(ld, &defer_accept_vars, 1, TK_INT_OPTION_MAX,
+				tk_accepts_defer_accept,
+				tk_accepts_defer_accept, &cfg->defer_accept,
+				&cfg->defer_accept_set,
+				&cfg->defer_accept_from);
 }
 
 static void load_log(struct loader *ld, struct tk_config *cfg)
@@ -479,23 +494,35 @@ static unsigned apply(struct loader *ld, struct tk_config *cfg)
 	if (ld->present == 0)
 		return 0;
 	/* First, so that the warnings below reach the chosen destination. */
-	load_log(ld, cfg);
+	if (ld->present & B(LOG))
+		load_log(ld, cfg);
 
-	load_enable(ld, cfg);
-	load_bool(ld, &debug_vars, &cfg->debug);
-	load_behind(ld, cfg);
-	load_timer(ld, &idle_vars, false, &cfg->idle_s, &cfg->idle_set,
-		   &cfg->idle_from);
-	load_timer(ld, &intvl_vars, false, &cfg->intvl_s, &cfg->intvl_set,
-		   &cfg->intvl_from);
-	load_timer(ld, &cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
-		   &cfg->cnt_from);
-	load_user_timeout(ld, cfg);
+	if (any(ld, &enable_vars))
+		load_enable(ld, cfg);
+	if (any(ld, &debug_vars))
+		load_bool(ld, &debug_vars, &cfg->debug);
+	if (ld->present & B(BEHIND))
+		load_behind(ld, cfg);
+	if (any(ld, &idle_vars))
+		load_timer(ld, &idle_vars, false, &cfg->idle_s, &cfg->idle_set,
+			   &cfg->idle_from);
+	if (any(ld, &intvl_vars))
+		load_timer(ld, &intvl_vars, false, &cfg->intvl_s,
+			   &cfg->intvl_set, &cfg->intvl_from);
+	if (any(ld, &cnt_vars))
+		load_timer(ld, &cnt_vars, true, &cfg->cnt, &cfg->cnt_set,
+			   &cfg->cnt_from);
+	if (any(ld, &user_timeout_vars))
+		load_user_timeout(ld, cfg);
 	load_dropin(ld, cfg);
-	load_direction(ld, cfg);
-	load_rules(ld, TK_NAME_ONLY, &cfg->only, &cfg->have_only);
-	load_rules(ld, TK_NAME_SKIP, &cfg->skip, &cfg->have_skip);
-	load_force(ld, cfg);
+	if (ld->present & B(DIRECTION))
+		load_direction(ld, cfg);
+	if (ld->present & B(ONLY))
+		load_rules(ld, TK_NAME_ONLY, &cfg->only, &cfg->have_only);
+	if (ld->present & B(SKIP))
+		load_rules(ld, TK_NAME_SKIP, &cfg->skip, &cfg->have_skip);
+	if (ld->present & B(FORCE))
+		load_force(ld, cfg);
 	return ld->warnings;
 }
 

@@ -245,12 +245,19 @@ void tk_rules_compile(struct tk_rules *out)
 		x->v4[i].span = v4[i].last - v4[i].first;
 	}
 	/* The padding the search reads: the last interval again, copied
-	 * whole (plain stores: this runs at every start). */
+	 * whole, four at a time from the top (this runs at every start). */
 	if (n4 > 0) {
 		const struct tk_interval4 last = x->v4[n4 - 1];
+		unsigned i = TK_RULES_MAX;
 
-		for (unsigned i = n4; i < TK_RULES_MAX; i++)
-			x->v4[i] = last;
+		for (; i >= n4 + 4; i -= 4) {
+			x->v4[i - 1] = last;
+			x->v4[i - 2] = last;
+			x->v4[i - 3] = last;
+			x->v4[i - 4] = last;
+		}
+		for (; i > n4; i--)
+			x->v4[i - 1] = last;
 	}
 	x->n6 = (uint8_t)n6;
 	for (unsigned i = 0; i < n6; i++) {
@@ -264,9 +271,16 @@ void tk_rules_compile(struct tk_rules *out)
 	}
 	if (n6 > 0) {
 		const struct tk_interval6 last = x->v6[n6 - 1];
+		unsigned i = TK_RULES_MAX;
 
-		for (unsigned i = n6; i < TK_RULES_MAX; i++)
-			x->v6[i] = last;
+		for (; i >= n6 + 4; i -= 4) {
+			x->v6[i - 1] = last;
+			x->v6[i - 2] = last;
+			x->v6[i - 3] = last;
+			x->v6[i - 4] = last;
+		}
+		for (; i > n6; i--)
+			x->v6[i - 1] = last;
 	}
 }
 
