@@ -19,17 +19,47 @@
 
 const char tk_accepts_config[] = "an absolute path or none";
 
-/* The keys beside the ones tk_config_names gives (interval and count are
- * what the wrapper's long options say; syn_retries names TCPKEEP_SYNCNT
- * as --syn-retries does).  A variable missing from tk_config_names makes
- * its key unknown rather than wrong. */
-static const char *const key_aliases[][2] = {
-	{ "interval", "TCPKEEP_INTVL" },
-	{ "count", "TCPKEEP_CNT" },
-	{ "syn_retries", "TCPKEEP_SYNCNT" },
+#define KEY(word, n, exact) { word, sizeof word - 1, n, exact }
+
+/* The keys: every TCPKEEP_ variable by the rest of its name, in any case
+ * (user_timeout for TCPKEEP_USER_TIMEOUT), but TCPKEEP_CONFIG (the file
+ * cannot name another file); and three more, as written: interval and
+ * count as the wrapper's long options say, syn_retries as --syn-retries
+ * does.  By the first letter, so that a key is told after a jump and a
+ * comparison or two.  A new TCPKEEP_ variable needs its row here
+ * (tests/unit/unit-conffile.c checks every one of tk_config_names). */
+struct key {
+	const char *word;	/* lower case */
+	unsigned char len;
+	unsigned char n;	/* enum tk_config_name */
+	bool exact;		/* as written, not in any case */
 };
-#define PREFIX "TCPKEEP_"
-#define PREFIX_LEN 8
+
+static const struct key keys_b[] = { KEY("behind", TK_NAME_BEHIND, false) };
+static const struct key keys_c[] = {
+	KEY("cnt", TK_NAME_CNT, false), KEY("count", TK_NAME_CNT, true),
+};
+static const struct key keys_d[] = {
+	KEY("debug", TK_NAME_DEBUG, false),
+	KEY("direction", TK_NAME_DIRECTION, false),
+};
+static const struct key keys_e[] = { KEY("enable", TK_NAME_ENABLE, false) };
+static const struct key keys_f[] = { KEY("force", TK_NAME_FORCE, false) };
+static const struct key keys_i[] = {
+	KEY("idle", TK_NAME_IDLE, false), KEY("intvl", TK_NAME_INTVL, false),
+	KEY("interval", TK_NAME_INTVL, true),
+};
+static const struct key keys_l[] = { KEY("log", TK_NAME_LOG, false) };
+static const struct key keys_o[] = { KEY("only", TK_NAME_ONLY, false) };
+static const struct key keys_s[] = {
+	KEY("skip", TK_NAME_SKIP, false), KEY("syncnt", TK_NAME_SYNCNT, false),
+	KEY("syn_retries", TK_NAME_SYNCNT, true),
+};
+static const struct key keys_u[] = {
+	KEY("user_timeout", TK_NAME_USER_TIMEOUT, false),
+};
+
+#undef KEY
 
 static bool same(const char *a, const char *b)
 {
@@ -40,55 +70,42 @@ static bool same(const char *a, const char *b)
 	return a[i] == b[i];
 }
 
-/* KEY (lower case) is NAME without TCPKEEP_: "user_timeout" for
- * TCPKEEP_USER_TIMEOUT. */
-static bool key_names(const char *key, const char *name)
+/* The tk_config_names index KEY (LEN bytes) stands for, -1 for none. */
+static int key_index(const char *key, size_t len)
 {
-	size_t i = 0;
+	const struct key *k, *last;
 
-	for (; i < PREFIX_LEN; i++)
-		if (name[i] != PREFIX[i])
-			return false;
-	for (; key[i - PREFIX_LEN] != '\0'; i++) {
-		char k = key[i - PREFIX_LEN];
-
-		if (k >= 'a' && k <= 'z')
-			k = (char)(k - 'a' + 'A');
-		else if (!(k == '_' || (k >= 'A' && k <= 'Z') ||
-			   (k >= '0' && k <= '9')))
-			return false;
-		if (name[i] != k)
-			return false;
+#define ROWS(a) (k = (a), last = (a) + sizeof (a) / sizeof (a)[0])
+	/* Letters in either case: 'A'..'Z' | 0x20 is 'a'..'z', and no
+	 * other byte lands there. */
+	switch (key[0] | 0x20) {
+	case 'b': ROWS(keys_b); break;
+	case 'c': ROWS(keys_c); break;
+	case 'd': ROWS(keys_d); break;
+	case 'e': ROWS(keys_e); break;
+	case 'f': ROWS(keys_f); break;
+	case 'i': ROWS(keys_i); break;
+	case 'l': ROWS(keys_l); break;
+	case 'o': ROWS(keys_o); break;
+	case 's': ROWS(keys_s); break;
+	case 'u': ROWS(keys_u); break;
+	default: return -1;
 	}
-	return name[i] == '\0';
-}
+#undef ROWS
+	for (; k < last; k++) {
+		size_t i = 0;
 
-static int name_index(const char *name)
-{
-	for (int n = 0; tk_config_names[n] != NULL; n++)
-		if (same(tk_config_names[n], name))
-			return n;
-	return -1;
-}
-
-/* The tk_config_names index KEY stands for, -1 for none.  TCPKEEP_CONFIG
- * is no key: the file cannot name another file. */
-static int key_index(const char *key)
-{
-	char first = key[0] >= 'a' && key[0] <= 'z' ?
-		(char)(key[0] - 'a' + 'A') : key[0];
-
-	for (int n = 0; tk_config_names[n] != NULL; n++)
-		/* The first letter after the prefix rules most names out at
-		 * start-up's cost of one comparison. */
-		if (tk_config_names[n][0] == 'T' &&
-		    tk_config_names[n][PREFIX_LEN - 1] == '_' &&
-		    tk_config_names[n][PREFIX_LEN] == first &&
-		    key_names(key, tk_config_names[n]))
-			return same(tk_config_names[n], "TCPKEEP_CONFIG") ? -1 : n;
-	for (size_t a = 0; a < sizeof key_aliases / sizeof key_aliases[0]; a++)
-		if (same(key, key_aliases[a][0]))
-			return name_index(key_aliases[a][1]);
+		if (k->len != len)
+			continue;
+		/* The words are lower-case letters and '_': a byte of KEY
+		 * | 0x20 equals a letter only when it is that letter in
+		 * either case, and never equals '_'. */
+		while (i < len && (key[i] == k->word[i] ||
+				   (!k->exact && (key[i] | 0x20) == k->word[i])))
+			i++;
+		if (i == len)
+			return k->n;
+	}
 	return -1;
 }
 
@@ -187,17 +204,6 @@ static bool blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-/* BEGIN..END without blanks at either end, NUL-terminated in place. */
-static char *trim(char *begin, char *end)
-{
-	while (begin < end && blank(*begin))
-		begin++;
-	while (end > begin && blank(end[-1]))
-		end--;
-	*end = '\0';
-	return begin;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *base = path;
@@ -224,35 +230,50 @@ static void layer_put(struct tk_conf_layer *l, int n, const char *key,
 	l->line[n] = line;
 }
 
-/* Which layer a [...] header opens: NULL for a section that does not
- * apply to this program (its keys are still checked); *BAD set for a
- * header that does not parse. */
-static struct tk_conf_layer *section(struct tk_conf *c, char *inside,
+/* The program the [program] sections are matched with, asked for at the
+ * first of them, and its base name. */
+struct who {
+	const char *base;
+};
+
+/* Which layer a [...] header opens (INSIDE..END, trimmed and
+ * NUL-terminated): NULL for a section that does not apply to this program
+ * (its keys are still checked); *BAD set for a header that does not
+ * parse. */
+static struct tk_conf_layer *section(struct tk_conf *c, struct who *who,
+				     char *inside, const char *end,
 				     const char **bad)
 {
+	size_t len = (size_t)(end - inside);
 	char *name;
 
 	*bad = NULL;
-	if (same(inside, "defaults"))
+	if (len == 8 && same(inside, "defaults"))
 		return &c->defaults;
-	if (same(inside, "program")) {
-		*bad = "[program] needs a program: an absolute path or a base name";
-		return NULL;
-	}
-	if (!(inside[0] == 'p' && inside[1] == 'r' && inside[2] == 'o' &&
-	      inside[3] == 'g' && inside[4] == 'r' && inside[5] == 'a' &&
-	      inside[6] == 'm' && blank(inside[7]))) {
+	if (!(len >= 7 && inside[0] == 'p' && inside[1] == 'r' &&
+	      inside[2] == 'o' && inside[3] == 'g' && inside[4] == 'r' &&
+	      inside[5] == 'a' && inside[6] == 'm')) {
 		*bad = "unknown section (expected [defaults] or [program NAME])";
 		return NULL;
 	}
-	name = trim(inside + 8, inside + 8 + strlen(inside + 8));
-	if (name[0] == '\0') {
+	if (len == 7) {
 		*bad = "[program] needs a program: an absolute path or a base name";
 		return NULL;
 	}
-	if (strchr(name, '/') != NULL && name[0] != '/') {
-		*bad = "a program with a slash must be an absolute path";
+	if (!blank(inside[7])) {
+		*bad = "unknown section (expected [defaults] or [program NAME])";
 		return NULL;
+	}
+	/* INSIDE has no blank at its end: the name is not empty. */
+	name = inside + 8;
+	while (blank(*name))
+		name++;
+	if (name[0] != '/') {
+		for (const char *s = name; s < end; s++)
+			if (*s == '/') {
+				*bad = "a program with a slash must be an absolute path";
+				return NULL;
+			}
 	}
 	if (c->program == NULL)
 		c->program = tk_conf_exe(0, c->program_buf,
@@ -261,7 +282,9 @@ static struct tk_conf_layer *section(struct tk_conf *c, char *inside,
 		return NULL;
 	if (name[0] == '/')
 		return same(name, c->program) ? &c->by_path : NULL;
-	return same(name, base_name(c->program)) ? &c->by_name : NULL;
+	if (who->base == NULL)
+		who->base = base_name(c->program);
+	return same(name, who->base) ? &c->by_name : NULL;
 }
 
 /* One entry of a section that does not apply, checked on a scratch
@@ -301,48 +324,77 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
 }
 
+/* The bytes a line's first pass stops at: its end (or a NUL: the text's
+ * end, or one inside the line), the comment, an '='. */
+static const unsigned char stops[256] = {
+	['\0'] = 1, ['\n'] = 1, ['#'] = 1, ['='] = 1,
+};
+
 void tk_conf_parse(struct tk_conf *c)
 {
 	struct tk_conf_layer *layer = &c->defaults;
 	bool skipping = false;	/* under a header that does not parse */
 	char *p = c->text, *end = c->text + c->len;
+	struct who who = { NULL };
 	unsigned line = 0;
 
+	/* The scans below stop at it rather than count. */
+	*end = '\0';
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *hash, *text, *eq, *key, *value;
+		char *text = p, *q = p, *eq = NULL, *tail, *key_end, *value;
 		const char *bad;
 		int n;
 
-		if (eol == NULL)
-			eol = end;
 		line++;
-		*eol = '\0';
-		/* A NUL inside the line would hide the rest of it. */
-		if (strlen(p) != (size_t)(eol - p)) {
+		/* One pass over the line: the first '=' before the comment,
+		 * the comment, the end. */
+		for (;;) {
+			while (stops[(unsigned char)*q] == 0)
+				q++;
+			if (*q != '=')
+				break;
+			if (eq == NULL)
+				eq = q;
+			q++;
+		}
+		tail = q;
+		if (*q == '#')
+			while (*q != '\n' && *q != '\0')
+				q++;
+		p = q + 1;
+		if (*q == '\0' && q != end) {
+			/* A NUL inside the line would hide the rest of
+			 * it. */
+			while (q < end && *q != '\n')
+				q++;
+			p = q + 1;
 			problem(c, line, "the line holds a NUL byte", NULL,
 				NULL, NULL);
-			p = eol + 1;
 			continue;
 		}
-		hash = strchr(p, '#');
-		text = trim(p, hash != NULL ? hash : eol);
-		p = eol + 1;
-		if (text[0] == '\0')
+		while (text < tail && blank(*text))
+			text++;
+		while (tail > text && blank(tail[-1]))
+			tail--;
+		if (text == tail)
 			continue;
+		*tail = '\0';
 		if (text[0] == '[') {
-			size_t len = strlen(text);
+			char *inside = text + 1, *inside_end = tail - 1;
 
-			if (text[len - 1] != ']') {
+			if (*inside_end != ']') {
 				problem(c, line, "a section header ends with ]",
 					NULL, NULL, NULL);
 				layer = NULL;
 				skipping = true;
 				continue;
 			}
-			text[len - 1] = '\0';
-			layer = section(c, trim(text + 1, text + len - 1),
-					&bad);
+			while (inside < inside_end && blank(*inside))
+				inside++;
+			while (inside_end > inside && blank(inside_end[-1]))
+				inside_end--;
+			*inside_end = '\0';
+			layer = section(c, &who, inside, inside_end, &bad);
 			/* The lines under a bad header are its own, not
 			 * the section's before: skipped, unwarned. */
 			skipping = bad != NULL;
@@ -354,26 +406,31 @@ void tk_conf_parse(struct tk_conf *c)
 		}
 		if (skipping)
 			continue;
-		eq = strchr(text, '=');
 		if (eq == NULL) {
 			problem(c, line, "not KEY = VALUE", NULL, NULL, NULL);
 			continue;
 		}
-		key = trim(text, eq);
-		value = trim(eq + 1, eq + 1 + strlen(eq + 1));
-		n = key_index(key);
+		/* TEXT starts with no blank, and ends with none past EQ. */
+		key_end = eq;
+		while (key_end > text && blank(key_end[-1]))
+			key_end--;
+		*key_end = '\0';
+		value = eq + 1;
+		while (value < tail && blank(*value))
+			value++;
+		n = key_index(text, (size_t)(key_end - text));
 		if (n < 0) {
-			problem(c, line, "unknown key", key, NULL, NULL);
+			problem(c, line, "unknown key", text, NULL, NULL);
 			continue;
 		}
 		if (value[0] == '\0') {
-			problem(c, line, "no value", key, NULL, NULL);
+			problem(c, line, "no value", text, NULL, NULL);
 			continue;
 		}
 		if (layer != NULL)
-			layer_put(layer, n, key, value, line);
+			layer_put(layer, n, text, value, line);
 		else if (c->check_all)
-			check_one(c, n, key, value, line);
+			check_one(c, n, text, value, line);
 	}
 }
 
@@ -382,28 +439,6 @@ struct layer_ctx {
 	const struct tk_conf_layer *layer;
 	tk_note_fn note;
 };
-
-static const char *layer_lookup(void *ctx, const char *name, bool secure)
-{
-	const struct layer_ctx *lc = ctx;
-	const struct tk_conf_layer *l = lc->layer;
-
-	(void)secure;	/* the administrator's file: not the user's */
-	/* Aliases of the earlier libraries are the environment's only. */
-	if (name[0] != 'T' || name[3] != 'K' || name[7] != '_')
-		return NULL;
-	/* No lines from a secure-execution process (libtcpkeep(7)). */
-	if (lc->c->secure && (same(name, "TCPKEEP_DEBUG") ||
-			      same(name, "TCPKEEP_LOG")))
-		return NULL;
-	for (unsigned i = 0; i < l->count; i++) {
-		const char *have = tk_config_names[l->found[i]];
-
-		if (have[PREFIX_LEN] == name[PREFIX_LEN] && same(have, name))
-			return l->value[l->found[i]];
-	}
-	return NULL;
-}
 
 static int layer_find(const struct tk_conf_layer *l, const char *name)
 {
@@ -454,11 +489,19 @@ void tk_conf_apply(struct tk_conf *c, struct tk_config *cfg, tk_note_fn note)
 		return;
 	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
 		struct layer_ctx lc = { c, layers[i], note };
+		tk_name_set present = 0;
 
-		if (layers[i]->count == 0)
-			continue;
-		(void)tk_config_apply(cfg, layer_lookup, &lc, layer_warn, &lc,
-				      note != NULL ? layer_note : NULL);
+		for (unsigned k = 0; k < layers[i]->count; k++)
+			present |= TK_NAME_BIT(layers[i]->found[k]);
+		/* No lines from a secure-execution process
+		 * (libtcpkeep(7)); the rest is the administrator's, not
+		 * the user's: no value hidden. */
+		if (c->secure)
+			present &= ~(TK_NAME_BIT(TK_NAME_DEBUG) |
+				     TK_NAME_BIT(TK_NAME_LOG));
+		(void)tk_config_apply_found(cfg, layers[i]->value, present,
+					    false, layer_warn, &lc,
+					    note != NULL ? layer_note : NULL);
 	}
 }
 

@@ -2,9 +2,10 @@
 /* The host-wide configuration file, $(sysconfdir)/tcpkeep.conf
  * (libtcpkeep(7), CONFIGURATION FILE): read once, trusted only when root
  * owns it and nobody else may write it, parsed in place in one pass into
- * layers that tk_config_apply() reads like an environment.  Keys are the
- * TCPKEEP_ variables of tk_config_names without the prefix, in lower
- * case, so a new variable is a new key with no change here.
+ * layers that tk_config_apply_found() reads like an environment.  Keys are
+ * the TCPKEEP_ variables of tk_config_names without the prefix, in any
+ * case: a new variable needs its row in conffile.c's key table
+ * (tests/unit/unit-conffile.c fails without it).
  *
  * No allocation, no stdio, no locks: the preload library reads it from its
  * constructor into static storage; the helper and tcpkeep-bpf use the same

@@ -109,6 +109,25 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
  * environment (glibc and musl alike), however many entries there are. */
 #define TK_CONFIG_NAME_COUNT 32
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
+/* The indexes of tk_config_names, for the loaders that find values by
+ * index (the file's layers, the snapshot) rather than by name. */
+enum tk_config_name {
+	TK_NAME_ENABLE, TK_NAME_IDLE, TK_NAME_INTVL, TK_NAME_CNT,
+	TK_NAME_USER_TIMEOUT, TK_NAME_DIRECTION, TK_NAME_ONLY, TK_NAME_SKIP,
+	TK_NAME_FORCE, TK_NAME_DEBUG, TK_NAME_LOG,
+	TK_NAME_TCP_KEEPIDLE, TK_NAME_TCP_KEEPINTVL, TK_NAME_TCP_KEEPCNT,
+	TK_NAME_TCP_USER_TIMEOUT, TK_NAME_LIBKEEPALIVE_DEBUG,
+	TK_NAME_DD_TCP_KEEPALIVE_TIME, TK_NAME_DD_TCP_KEEPALIVE_INTVL,
+	TK_NAME_DD_TCP_KEEPALIVE_PROBES, TK_NAME_DD_USE_KEEPALIVE,
+	TK_NAME_DD_DEBUG, TK_NAME_KEEPIDLE, TK_NAME_KEEPINTVL, TK_NAME_KEEPCNT,
+	TK_NAME_KEEPALIVE, TK_NAME_SYNCNT, TK_NAME_TCP_SYNCNT,
+	TK_NAME_TCP_MAXSEG, TK_NAME_TCP_WINDOW_CLAMP, TK_NAME_TCP_DEFER_ACCEPT,
+	TK_NAME_BEHIND, TK_NAME_CONFIG,
+	TK_NAME_END	/* == TK_CONFIG_NAME_COUNT */
+};
+/* A set of those indexes: bit N for tk_config_names[N]. */
+typedef uint64_t tk_name_set;
+#define TK_NAME_BIT(n) ((tk_name_set)1 << (n))
 struct tk_env {
 	const char *value[TK_CONFIG_NAME_COUNT];	/* by tk_config_names index */
 	unsigned count;		/* names found: their indexes in found[] */
@@ -141,6 +160,18 @@ unsigned tk_config_apply(struct tk_config *cfg, tk_lookup_fn lookup,
 			 void *lookup_ctx, tk_warn_fn warn, void *warn_ctx,
 			 tk_note_fn note);
 void tk_config_finish(struct tk_config *cfg);
+
+/* tk_config_apply() from values already found by tk_config_names index:
+ * VALUE[N] for every N in PRESENT, nothing for the others; with
+ * HIDE_SECURE, as a lookup of a secure-execution process (only the master
+ * switch is seen).  One test per setting for what is absent: the layers
+ * of the file and a snapshot of the environment name a few of the
+ * thirty-odd variables.  tk_config_apply() with tk_env_snapshot_lookup
+ * comes here. */
+unsigned tk_config_apply_found(struct tk_config *cfg,
+			       const char *const *value, tk_name_set present,
+			       bool hide_secure, tk_warn_fn warn,
+			       void *warn_ctx, tk_note_fn note);
 
 /* Individual parsers, exposed for the wrapper's helper, the unit tests and
  * the fuzzers.

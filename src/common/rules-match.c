@@ -240,21 +240,47 @@ void tk_rules_compile(struct tk_rules *out)
 	n4 = merge4(v4, n4);
 	n6 = merge6(v6, n6);
 	x->n4 = (uint8_t)n4;
-	for (unsigned i = 0; n4 > 0 && i < TK_RULES_MAX; i++) {
-		const struct interval4 *v = &v4[i < n4 ? i : n4 - 1];
+	for (unsigned i = 0; i < n4; i++) {
+		x->v4[i].first = v4[i].first;
+		x->v4[i].span = v4[i].last - v4[i].first;
+	}
+	/* The padding the search reads: the last interval again, copied
+	 * whole, four at a time from the top (this runs at every start). */
+	if (n4 > 0) {
+		const struct tk_interval4 last = x->v4[n4 - 1];
+		unsigned i = TK_RULES_MAX;
 
-		x->v4[i].first = v->first;
-		x->v4[i].span = v->last - v->first;
+		for (; i >= n4 + 4; i -= 4) {
+			x->v4[i - 1] = last;
+			x->v4[i - 2] = last;
+			x->v4[i - 3] = last;
+			x->v4[i - 4] = last;
+		}
+		for (; i > n4; i--)
+			x->v4[i - 1] = last;
 	}
 	x->n6 = (uint8_t)n6;
-	for (unsigned i = 0; n6 > 0 && i < TK_RULES_MAX; i++) {
-		const struct interval6 *v = &v6[i < n6 ? i : n6 - 1];
+	for (unsigned i = 0; i < n6; i++) {
+		const struct interval6 *v = &v6[i];
 
 		x->v6[i].first_hi = v->first.hi;
 		x->v6[i].first_lo = v->first.lo;
 		x->v6[i].span_lo = v->last.lo - v->first.lo;
 		x->v6[i].span_hi = v->last.hi - v->first.hi -
 			(v->last.lo < v->first.lo);
+	}
+	if (n6 > 0) {
+		const struct tk_interval6 last = x->v6[n6 - 1];
+		unsigned i = TK_RULES_MAX;
+
+		for (; i >= n6 + 4; i -= 4) {
+			x->v6[i - 1] = last;
+			x->v6[i - 2] = last;
+			x->v6[i - 3] = last;
+			x->v6[i - 4] = last;
+		}
+		for (; i > n6; i--)
+			x->v6[i - 1] = last;
 	}
 }
 

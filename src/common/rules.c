@@ -59,6 +59,17 @@ static bool is_separator(char c)
 	       c == '\r' || c == '\v' || c == '\f';
 }
 
+/* find() for the short texts of a rule, in this object: the common
+ * lists (loopback, a port) then need no C library function bound at
+ * load. */
+static char *find(char *text, char c)
+{
+	for (; *text != '\0'; text++)
+		if (*text == c)
+			return text;
+	return NULL;
+}
+
 /* Decimal digits only (no sign, no blanks, no 0x).  The value saturates at
  * MAX + 1, so the caller tells "too big" from "in range" without overflow. */
 static int parse_number(const char **cursor, unsigned max, unsigned *out)
@@ -169,14 +180,14 @@ static int parse_address(char *text, bool bracketed, struct tk_rule *r,
 		r->kind = TK_RULE_LOOPBACK;
 		return 0;
 	}
-	slash = strchr(text, '/');
+	slash = find(text, '/');
 	if (slash != NULL)
 		*slash = '\0';
 	if (!bracketed && tk_word_is(text, "loopback")) {
 		*why = "loopback takes no prefix length";
 		return -1;
 	}
-	if (strchr(text, ':') != NULL) {
+	if (find(text, ':') != NULL) {
 		if (inet_pton(AF_INET6, text, r->addr) != 1) {
 			*why = !bracketed && slash == NULL &&
 				looks_like_port_suffix(text) ?
@@ -251,7 +262,7 @@ static int parse_rule(char *text, struct tk_rule *r, const char **why)
 		ports = text + 1;
 		addr = NULL;
 	} else if (text[0] == '[') {
-		char *close = strchr(text, ']');
+		char *close = find(text, ']');
 
 		if (close == NULL) {
 			*why = "'[' without ']'";
@@ -267,17 +278,17 @@ static int parse_rule(char *text, struct tk_rule *r, const char **why)
 			return -1;
 		}
 	} else {
-		char *colon = strchr(text, ':');
+		char *colon = find(text, ':');
 
-		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		if (colon != NULL && find(colon + 1, ':') == NULL) {
 			/* One colon: IPv4 address or loopback, then port. */
 			*colon = '\0';
 			ports = colon + 1;
 		} else if (colon != NULL) {
 			/* Two or more: an IPv6 address as a whole. */
-			char *slash = strchr(text, '/');
+			char *slash = find(text, '/');
 
-			if (slash != NULL && strchr(slash, ':') != NULL) {
+			if (slash != NULL && find(slash, ':') != NULL) {
 				*why = "an IPv6 block with a port needs brackets, as in [2001:db8::/32]:443";
 				return -1;
 			}
@@ -357,16 +368,17 @@ int tk_rules_parse(const char *text, struct tk_rules *out,
 			p++;
 		if (*p == '\0')
 			break;
+		/* Copied as it is scanned (what fits), rather than by a
+		 * memcpy() bound at load for this alone. */
 		start = p;
-		while (*p != '\0' && !is_separator(*p))
-			p++;
-		len = (size_t)(p - start);
+		for (len = 0; *p != '\0' && !is_separator(*p); p++, len++)
+			if (len < sizeof buf)
+				buf[len] = *p;
 		if (out->count >= TK_RULES_MAX) {
 			why = "more than " STRINGIFY(TK_RULES_MAX) " rules";
 		} else if (len > RULE_TEXT_MAX) {
 			why = "too long to be a rule";
 		} else {
-			memcpy(buf, start, len);
 			buf[len] = '\0';
 			if (parse_rule(buf, &out->rule[out->count], &why) == 0)
 				out->count++;

@@ -12,13 +12,18 @@ static unsigned char ascii_lower(unsigned char c)
 
 bool tk_word_is(const char *text, const char *word)
 {
-	size_t i = 0;
+	/* Equal bytes need no folding (the words are mostly written as
+	 * they are asked for); only NUL folds to NUL, so both end
+	 * together. */
+	for (size_t i = 0;; i++) {
+		unsigned char t = (unsigned char)text[i];
+		unsigned char w = (unsigned char)word[i];
 
-	while (word[i] != '\0' &&
-	       ascii_lower((unsigned char)text[i]) ==
-	       ascii_lower((unsigned char)word[i]))
-		i++;
-	return word[i] == '\0' && text[i] == '\0';
+		if (t != w && ascii_lower(t) != ascii_lower(w))
+			return false;
+		if (w == '\0')
+			return true;
+	}
 }
 
 size_t tk_escape_value(char *dst, size_t dstlen, const char *src, size_t max)

@@ -81,7 +81,10 @@ int tk_parse_digits(const char **cursor, uint64_t *out)
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		unsigned digit = (unsigned)(*p - '0');
-		if (value > (UINT64_MAX - digit) / 10)
+
+		/* value * 10 + digit past UINT64_MAX, without a division. */
+		if (value > UINT64_MAX / 10 ||
+		    (value == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
 			return -1;
 		value = value * 10 + digit;
 	}
@@ -93,24 +96,19 @@ int tk_parse_digits(const char **cursor, uint64_t *out)
 int tk_parse_duration_ms(const char *text, enum tk_unit bare_unit,
 			 uint64_t *out_ms)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t ms;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-	};
 	const char *p = text;
 	uint64_t value, scale = 0;
 
 	if (text == NULL || tk_parse_digits(&p, &value) < 0)
 		return -1;
-	if (*p == '\0') {
+	/* The units, exactly: ms, s, m, h. */
+	if (p[0] == '\0')
 		scale = bare_unit == TK_UNIT_MS ? 1 : 1000;
-	} else {
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (tk_text_same(p, units[i].suffix))
-				scale = units[i].ms;
-	}
+	else if (p[0] == 'm' && p[1] == 's' && p[2] == '\0')
+		scale = 1;
+	else if (p[1] == '\0')
+		scale = p[0] == 's' ? 1000 : p[0] == 'm' ? 60000 :
+			p[0] == 'h' ? 3600000 : 0;
 	if (scale == 0 || value > UINT64_MAX / scale)
 		return -1;
 	*out_ms = value * scale;

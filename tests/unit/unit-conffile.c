@@ -346,6 +346,202 @@ static void paths(void)
 	ok(tk_conf_exe(0, buf, sizeof buf)[0] == '/', "/proc/self/exe: %s", buf);
 }
 
+/* The keys are found by their first letter among a few rows: every
+ * TCPKEEP_ variable (but TCPKEEP_CONFIG) is one, in any case, at its own
+ * index; the three more (interval, count, syn_retries) only as written;
+ * near misses, and keys sharing a first letter or a prefix, are told
+ * apart. */
+static unsigned key_of(const char *key, int *n)
+{
+	char text[128];
+
+	snprintf(text, sizeof text, "[defaults]\n%s = 5\n", key);
+	memset(&conf, 0, sizeof conf);
+	conf.path = "/etc/tcpkeep.conf";
+	conf.state = TK_CONF_LOADED;
+	conf.program = "";
+	conf.len = strlen(text);
+	memcpy(conf.text, text, conf.len + 1);
+	tk_conf_parse(&conf);
+	*n = conf.defaults.count == 1 ? conf.defaults.found[0] : -1;
+	return conf.problems;
+}
+
+static void keys(void)
+{
+	static const struct {
+		const char *key;
+		const char *name;	/* NULL: unknown key */
+	} cases[] = {
+		{ "interval", "TCPKEEP_INTVL" }, { "count", "TCPKEEP_CNT" },
+		{ "syn_retries", "TCPKEEP_SYNCNT" },
+		{ "Interval", NULL }, { "COUNT", NULL }, { "Syn_Retries", NULL },
+		{ "config", NULL }, { "CONFIG", NULL },
+		{ "idl", NULL }, { "idlee", NULL }, { "i_dle", NULL },
+		{ "intv", NULL }, { "intervals", NULL }, { "interva", NULL },
+		{ "s", NULL }, { "sk", NULL }, { "skipp", NULL }, { "syn", NULL },
+		{ "syncn", NULL }, { "syncnt_", NULL }, { "syn_retrie", NULL },
+		{ "syn-retries", NULL }, { "cn", NULL }, { "cntt", NULL },
+		{ "counts", NULL }, { "debu", NULL }, { "directions", NULL },
+		{ "user_timeou", NULL }, { "user-timeout", NULL },
+		{ "_idle", NULL }, { "idle_", NULL }, { "@dle", NULL },
+		{ "\xc9" "dle", NULL }, { "id\xcc" "e", NULL }, { "x", NULL },
+		{ "tcpkeep_idle", NULL }, { "keepidle", NULL },
+		{ "tcp_keepidle", NULL }, { "behind2", NULL },
+		{ "en able", NULL },
+	};
+	int n;
+
+	for (int i = 0; tk_config_names[i] != NULL; i++) {
+		const char *name = tk_config_names[i];
+		char lower[40], upper[40], mixed[40];
+		size_t k = 0;
+		bool is_key = strncmp(name, "TCPKEEP_", 8) == 0 &&
+			strcmp(name, "TCPKEEP_CONFIG") != 0;
+		unsigned problems;
+
+		if (strncmp(name, "TCPKEEP_", 8) != 0)
+			continue;
+		for (; name[8 + k] != '\0' && k + 1 < sizeof lower; k++) {
+			char c = name[8 + k];
+
+			upper[k] = c;
+			lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+			mixed[k] = k % 2 ? upper[k] : lower[k];
+		}
+		lower[k] = upper[k] = mixed[k] = '\0';
+		problems = key_of(lower, &n);
+		ok(is_key ? problems == 0 && n == i : problems == 1 && n < 0,
+		   "key %s: %s", lower, is_key ? name : "unknown");
+		problems = key_of(upper, &n);
+		ok(is_key ? problems == 0 && n == i : problems == 1 && n < 0,
+		   "key %s: %s", upper, is_key ? name : "unknown");
+		problems = key_of(mixed, &n);
+		ok(is_key ? problems == 0 && n == i : problems == 1 && n < 0,
+		   "key %s: %s", mixed, is_key ? name : "unknown");
+	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned problems = key_of(cases[i].key, &n);
+
+		if (cases[i].name == NULL)
+			ok(problems == 1 && n < 0 &&
+			   strcmp(conf.problem[0].reason, "unknown key") == 0 &&
+			   strcmp(conf.problem[0].key, cases[i].key) == 0,
+			   "key '%s': unknown", cases[i].key);
+		else
+			ok(problems == 0 && n >= 0 &&
+			   strcmp(tk_config_names[n], cases[i].name) == 0,
+			   "key %s: %s", cases[i].key, cases[i].name);
+	}
+}
+
+/* A section for another program is read line by line all the same: what
+ * does not parse there is a problem, as anywhere (its values are not
+ * judged).  Under a header that does not parse, the lines are skipped
+ * without a word, but for a NUL byte and the next header. */
+static void other_sections(void)
+{
+	static const char text[] =
+		"[program other]\n"		/* 1 */
+		"idle 30\n"			/* 2: not KEY = VALUE */
+		"bogus = 1\n"			/* 3: unknown key */
+		"idle =\n"			/* 4: no value */
+		"idle = x\n"			/* 5: not judged here */
+		"cnt = 2\0 x\n"			/* 6: NUL */
+		"  # idle = 1\n"		/* 7 */
+		"[program /usr/bin/other]\n"	/* 8 */
+		"= 3\n"				/* 9: unknown key '' */
+		"[nonsense]\n"			/* 10: unknown section */
+		"idle 30\n"			/* 11: skipped */
+		"bogus = 1\n"			/* 12: skipped */
+		"x\0y\n"			/* 13: NUL */
+		"[defaults] # back\n"		/* 14 */
+		"idle = 7\n";			/* 15 */
+	static const struct {
+		unsigned line;
+		const char *reason;
+		const char *key;
+	} want[] = {
+		{ 2, "not KEY = VALUE", NULL }, { 3, "unknown key", "bogus" },
+		{ 4, "no value", "idle" }, { 6, "the line holds a NUL byte", NULL },
+		{ 9, "unknown key", "" },
+		{ 10, "unknown section (expected [defaults] or [program NAME])", NULL },
+		{ 13, "the line holds a NUL byte", NULL },
+	};
+	struct tk_config cfg;
+	bool same = true;
+
+	memset(&conf, 0, sizeof conf);
+	conf.path = "/etc/tcpkeep.conf";
+	conf.state = TK_CONF_LOADED;
+	conf.program = "/usr/bin/mine";
+	conf.len = sizeof text - 1;
+	memcpy(conf.text, text, sizeof text);
+	tk_config_defaults(&cfg);
+	tk_conf_parse(&conf);
+	tk_conf_apply(&conf, &cfg, NULL);
+	is_int(conf.problems, sizeof want / sizeof want[0],
+	       "sections for other programs: their odd lines are problems");
+	for (size_t i = 0; i < sizeof want / sizeof want[0] &&
+	     i < conf.problems; i++) {
+		const struct tk_conf_problem *p = &conf.problem[i];
+
+		if (p->line != want[i].line || strcmp(p->reason, want[i].reason) ||
+		    (want[i].key == NULL) != (p->key == NULL) ||
+		    (p->key != NULL && strcmp(p->key, want[i].key) != 0)) {
+			diag("  problem %zu: line %u '%s'", i, p->line, p->reason);
+			same = false;
+		}
+	}
+	ok(same, "... at their lines, with their reasons, in order");
+	ok(cfg.idle_s == 7 && conf.defaults.header == 14 &&
+	   conf.by_name.count == 0 && conf.by_path.count == 0,
+	   "... and [defaults] after them applies");
+}
+
+/* Headers: blanks inside the brackets, a comment after them, a tab
+ * before the name; the near misses of [program]. */
+static void headers(void)
+{
+	static const struct {
+		const char *text;
+		const char *problem;	/* NULL: none, the section applies */
+	} cases[] = {
+		{ "[ defaults ]\nidle = 9\n", NULL },
+		{ "[defaults]   # a comment\nidle = 9\n", NULL },
+		{ "[program\ttrue]\nidle = 9\n", NULL },
+		{ "[ program  true\t]\r\nidle = 9\r\n", NULL },
+		{ "[program /usr/bin/true]\nidle = 9\n", NULL },
+		{ "[program]\nidle = 9\n", "[program] needs a program" },
+		{ "[program ]\nidle = 9\n", "[program] needs a program" },
+		{ "[programtrue]\nidle = 9\n", "unknown section" },
+		{ "[Program true]\nidle = 9\n", "unknown section" },
+		{ "[Defaults]\nidle = 9\n", "unknown section" },
+		{ "[]\nidle = 9\n", "unknown section" },
+		{ "[program bin/true]\nidle = 9\n", "a program with a slash" },
+		{ "[program /usr/bin/true # x]\nidle = 9\n",
+		  "a section header ends with ]" },
+		{ "[defaults\nidle = 9\n", "a section header ends with ]" },
+		{ "[\nidle = 9\n", "a section header ends with ]" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tk_config cfg;
+		unsigned problems = load(cases[i].text, "/usr/bin/true", NULL,
+					 false, &cfg);
+
+		if (cases[i].problem == NULL)
+			ok(problems == 0 && cfg.idle_s == 9, "header %zu applies",
+			   i);
+		else
+			ok(problems == 1 && conf.problem[0].line == 1 &&
+			   strncmp(conf.problem[0].reason, cases[i].problem,
+				   strlen(cases[i].problem)) == 0 &&
+			   cfg.idle_s == 60,
+			   "header %zu: %s", i, cases[i].problem);
+	}
+}
+
 int main(void)
 {
 	sections();
@@ -355,5 +551,8 @@ int main(void)
 	problems();
 	behind();
 	paths();
+	keys();
+	other_sections();
+	headers();
 	return done_testing();
 }

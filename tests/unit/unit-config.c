@@ -635,6 +635,101 @@ static void environment_many(void)
 	   "and TCPKEEP_CNT is 7");
 }
 
+/* The snapshot answers by index (tk_config_apply_found): the same
+ * settings, sources and warnings as a lookup by name over the same
+ * variables, in a plain and in a secure-execution process. */
+static bool same_config(const struct tk_config *a, const struct tk_config *b)
+{
+	const char *const fa[] = {
+		a->idle_from, a->intvl_from, a->cnt_from, a->user_timeout_from,
+		a->syncnt_from, a->maxseg_from, a->window_clamp_from,
+		a->defer_accept_from,
+	};
+	const char *const fb[] = {
+		b->idle_from, b->intvl_from, b->cnt_from, b->user_timeout_from,
+		b->syncnt_from, b->maxseg_from, b->window_clamp_from,
+		b->defer_accept_from,
+	};
+
+	for (size_t i = 0; i < sizeof fa / sizeof fa[0]; i++)
+		if ((fa[i] == NULL) != (fb[i] == NULL) ||
+		    (fa[i] != NULL && strcmp(fa[i], fb[i]) != 0))
+			return false;
+	return a->enabled == b->enabled && a->idle_set == b->idle_set &&
+	       a->idle_s == b->idle_s && a->intvl_set == b->intvl_set &&
+	       a->intvl_s == b->intvl_s && a->cnt_set == b->cnt_set &&
+	       a->cnt == b->cnt && a->user_timeout_set == b->user_timeout_set &&
+	       a->user_timeout_auto == b->user_timeout_auto &&
+	       a->user_timeout_ms == b->user_timeout_ms &&
+	       a->syncnt_set == b->syncnt_set && a->syncnt == b->syncnt &&
+	       a->maxseg_set == b->maxseg_set && a->maxseg == b->maxseg &&
+	       a->window_clamp_set == b->window_clamp_set &&
+	       a->defer_accept_set == b->defer_accept_set &&
+	       a->direction == b->direction && a->have_only == b->have_only &&
+	       a->have_skip == b->have_skip &&
+	       (!a->have_only || a->only.count == b->only.count) &&
+	       (!a->have_skip || a->skip.count == b->skip.count) &&
+	       a->force == b->force && a->debug == b->debug &&
+	       a->log == b->log && strcmp(a->log_path, b->log_path) == 0 &&
+	       a->behind_s == b->behind_s;
+}
+
+static void snapshot_by_index(void)
+{
+	static const char *const cases[][13] = {
+		{ NULL },
+		{ "TCPKEEP_CONFIG", "/etc/x.conf", NULL },
+		{ "TCPKEEP_IDLE", "30", "TCP_KEEPIDLE", "40", "KEEPCNT", "0",
+		  "TCP_KEEPINTVL", "0", NULL },
+		{ "TCPKEEP_ENABLE", "0", "TCPKEEP_IDLE", "5", "TCPKEEP_LOG",
+		  "/tmp/x.log", "TCPKEEP_DEBUG", "1", NULL },
+		{ "KEEPALIVE", "skip", "DD_DEBUG", "yes", "TCP_USER_TIMEOUT", "-1",
+		  "TCP_SYNCNT", "0", "TCP_MAXSEG", "0", NULL },
+		{ "TCPKEEP_ENABLE", "maybe", "TCPKEEP_SKIP", "bad/rule",
+		  "TCPKEEP_BEHIND", "1", "TCP_WINDOW_CLAMP", "x", NULL },
+		{ "TCPKEEP_BEHIND", "aws-nlb", "TCPKEEP_INTVL", "3",
+		  "TCPKEEP_ONLY", ":80 loopback", "TCPKEEP_DIRECTION", "in",
+		  "TCPKEEP_FORCE", "yes", "TCPKEEP_SYNCNT", "2", NULL },
+		{ "DD_USE_KEEPALIVE", "no", "TCP_DEFER_ACCEPT", "5",
+		  "LIBKEEPALIVE_DEBUG", "x", "DD_TCP_KEEPALIVE_PROBES", "200",
+		  NULL },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (int secure = 0; secure <= 1; secure++) {
+			static struct tk_config by_name, by_index;
+			struct fake_env fake = { cases[i], secure };
+			const char *envp[8];
+			char entries[6][64];
+			struct warnings wn, wi;
+			struct tk_env env;
+			unsigned n = 0, un, ui;
+
+			for (const char *const *p = cases[i]; *p != NULL; p += 2) {
+				snprintf(entries[n], sizeof entries[n], "%s=%s",
+					 p[0], p[1]);
+				envp[n] = entries[n];
+				n++;
+			}
+			envp[n] = NULL;
+			tk_env_scan(&env, envp);
+			env.secure = secure;
+			memset(&wn, 0, sizeof wn);
+			memset(&wi, 0, sizeof wi);
+			un = tk_config_load(&by_name, fake_lookup, &fake,
+					    record_warning, &wn);
+			ui = tk_config_load(&by_index, tk_env_snapshot_lookup,
+					    &env, record_warning, &wi);
+			ok(un == ui && wn.count == wi.count &&
+			   strcmp(wn.last_var, wi.last_var) == 0 &&
+			   strcmp(wn.last_value, wi.last_value) == 0 &&
+			   same_config(&by_name, &by_index),
+			   "snapshot case %zu%s: as the lookup by name (%u warnings)",
+			   i, secure ? ", secure" : "", ui);
+		}
+	}
+}
+
 int main(void)
 {
 	seconds_table();
@@ -651,5 +746,6 @@ int main(void)
 	escaping();
 	environment_scan();
 	environment_many();
+	snapshot_by_index();
 	return done_testing();
 }

@@ -738,6 +738,39 @@ static void test_full_lists(void)
 	}
 }
 
+/* The search reads all 64 entries of each interval array: past the real
+ * ones, every entry is the last one again (rules.h), whatever the count
+ * (the padding is stored four at a time from the top). */
+static void test_padding(void)
+{
+	static const char *const lists[] = {
+		"loopback", "10.0.0.0/8", "10.0.0.0/8 192.168.0.0/16 172.16.0.0/12",
+		"loopback 10.0.0.0/8 2001:db8::/32 fe80::/10 192.0.2.1",
+		"1.0.0.1 1.0.0.3 1.0.0.5 1.0.0.7 1.0.0.9 ::2 ::4 ::6 ::8 ::a ::c",
+	};
+
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		static struct tk_rules rules;
+		const struct tk_rules_index *x = &rules.index;
+		bool padded = true;
+
+		if (!ok(tk_rules_parse(lists[i], &rules, NULL, 0) == 0,
+			"'%s' parses", lists[i]))
+			continue;
+		for (unsigned k = x->n4; x->n4 > 0 && k < TK_RULES_MAX; k++)
+			padded = padded &&
+				x->v4[k].first == x->v4[x->n4 - 1].first &&
+				x->v4[k].span == x->v4[x->n4 - 1].span;
+		for (unsigned k = x->n6; x->n6 > 0 && k < TK_RULES_MAX; k++)
+			padded = padded &&
+				memcmp(&x->v6[k], &x->v6[x->n6 - 1],
+				       sizeof x->v6[k]) == 0;
+		ok(padded && x->n4 + x->n6 > 0,
+		   "'%s': %u and %u intervals, the last one repeated to %d",
+		   lists[i], x->n4, x->n6, TK_RULES_MAX);
+	}
+}
+
 int main(void)
 {
 	test_matches();
@@ -747,5 +780,6 @@ int main(void)
 	test_stored();
 	test_merging();
 	test_full_lists();
+	test_padding();
 	return done_testing();
 }
