@@ -12,8 +12,8 @@
 
 /* Linked into the preload library: its fstat() binds to the oldest
  * glibc's version too. */
-#include "preload/glibc-floor.h"
-#include "preload/sys.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 #include "tk-paths.h"	/* TK_CONF_PATH: $(sysconfdir)/tcpkeep.conf */
 

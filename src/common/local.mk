@@ -14,6 +14,7 @@ src_libtkcommon_la_SOURCES = \
 	src/common/options.c src/common/options.h \
 	src/common/behind.c src/common/behind.h \
 	src/common/conffile.c src/common/conffile.h \
-	src/common/decide.h
+	src/common/decide.h \
+	src/common/sys.h src/common/glibc-floor.h
 
 EXTRA_DIST += src/common/local.mk

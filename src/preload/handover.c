@@ -33,8 +33,8 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
-#include "preload/glibc-floor.h"
-#include "preload/sys.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 extern char **environ;
 

@@ -49,7 +49,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
-#include "preload/sys.h"
+#include "common/sys.h"
 
 /* What socket() does with a new TCP socket: one of the socket_tcp_*
  * functions below, chosen at the end of the load (see load()). */

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "preload/real.h"
-#include "preload/glibc-floor.h"
-#include "preload/sys.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 static enum tk_log_dest log_dest = TK_LOG_STDERR;
 static char log_path[TK_LOG_PATH_MAX];

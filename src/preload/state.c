@@ -35,7 +35,7 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/state.h"
-#include "preload/sys.h"
+#include "common/sys.h"
 
 extern char **environ;
 

@@ -8,7 +8,7 @@
  * saved and restored.  Not for the hooks' own calls (the program's),
  * which go through the real functions.
  *
- * Include after the system headers and preload/glibc-floor.h (fstat). */
+ * Include after the system headers and common/glibc-floor.h (fstat). */
 #ifndef TCPKEEP_SYS_H
 #define TCPKEEP_SYS_H
 
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 /* Its fstat() for the calls through the C library. */
-#include "preload/glibc-floor.h"
+#include "common/glibc-floor.h"
 
 #if (defined __x86_64__ && !defined __ILP32__) || defined __aarch64__
 # define TK_SYS_RAW 1
