@@ -318,7 +318,7 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 		      const char *value, unsigned line)
 {
 	static struct tk_config scratch;
-	struct one o = { c, tk_config_names[n], value, key, line };
+	struct one o = { c, tk_config_name_text[n], value, key, line };
 
 	tk_config_defaults(&scratch);
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
@@ -443,7 +443,7 @@ struct layer_ctx {
 static int layer_find(const struct tk_conf_layer *l, const char *name)
 {
 	for (unsigned i = 0; i < l->count; i++)
-		if (same(tk_config_names[l->found[i]], name))
+		if (same(tk_config_name_text[l->found[i]], name))
 			return l->found[i];
 	return -1;
 }
@@ -599,7 +599,16 @@ size_t tk_conf_message(const struct tk_conf *c, unsigned i, char *buf,
 const char *tk_conf_path(tk_lookup_fn lookup, void *lookup_ctx,
 			 tk_warn_fn warn, void *warn_ctx)
 {
-	const char *value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
+	const char *value;
+
+	/* The library's snapshot by index: no name compared. */
+	if (lookup == tk_env_snapshot_lookup) {
+		const struct tk_env *env = lookup_ctx;
+
+		value = env->secure ? NULL : env->value[TK_NAME_CONFIG];
+	} else {
+		value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
+	}
 
 	if (value == NULL)
 		return TK_CONF_PATH;
