@@ -19,22 +19,23 @@
 
 const char tk_accepts_config[] = "an absolute path or none";
 
-#define KEY(word, n, exact) { word, sizeof word - 1, n, exact }
-
 /* The keys: every TCPKEEP_ variable by the rest of its name, in any case
  * (user_timeout for TCPKEEP_USER_TIMEOUT), but TCPKEEP_CONFIG (the file
  * cannot name another file); and three more, as written: interval and
  * count as the wrapper's long options say, syn_retries as --syn-retries
- * does.  By the first letter, so that a key is told after a jump and a
- * comparison or two.  A new TCPKEEP_ variable needs its row here
- * (tests/unit/unit-conffile.c checks every one of tk_config_names). */
+ * does.  By the first letter, and within a letter no two of one length:
+ * a key is told by a jump, a length and one comparison.  The words are
+ * characters, not pointers (no relocation at load).  A new TCPKEEP_
+ * variable needs its row here (tests/unit/unit-conffile.c checks every
+ * one of tk_config_names). */
 struct key {
-	const char *word;	/* lower case */
+	char word[12];		/* lower case */
 	unsigned char len;
 	unsigned char n;	/* enum tk_config_name */
 	bool exact;		/* as written, not in any case */
 };
 
+#define KEY(word, n, exact) { word, sizeof word - 1, n, exact }
 static const struct key keys_b[] = { KEY("behind", TK_NAME_BEHIND, false) };
 static const struct key keys_c[] = {
 	KEY("cnt", TK_NAME_CNT, false), KEY("count", TK_NAME_CNT, true),
@@ -58,7 +59,6 @@ static const struct key keys_s[] = {
 static const struct key keys_u[] = {
 	KEY("user_timeout", TK_NAME_USER_TIMEOUT, false),
 };
-
 #undef KEY
 
 static bool same(const char *a, const char *b)
@@ -92,21 +92,17 @@ static int key_index(const char *key, size_t len)
 	default: return -1;
 	}
 #undef ROWS
-	for (; k < last; k++) {
-		size_t i = 0;
-
-		if (k->len != len)
-			continue;
-		/* The words are lower-case letters and '_': a byte of KEY
-		 * | 0x20 equals a letter only when it is that letter in
-		 * either case, and never equals '_'. */
-		while (i < len && (key[i] == k->word[i] ||
-				   (!k->exact && (key[i] | 0x20) == k->word[i])))
-			i++;
-		if (i == len)
-			return k->n;
-	}
-	return -1;
+	while (k->len != len)
+		if (++k == last)
+			return -1;
+	/* The words are lower-case letters and '_': a byte of KEY | 0x20
+	 * equals a letter only when it is that letter in either case, and
+	 * never equals '_'. */
+	for (size_t i = 0; i < len; i++)
+		if (key[i] != k->word[i] &&
+		    (k->exact || (key[i] | 0x20) != k->word[i]))
+			return -1;
+	return k->n;
 }
 
 static void problem(struct tk_conf *c, unsigned line, const char *reason,
@@ -127,6 +123,7 @@ static void problem(struct tk_conf *c, unsigned line, const char *reason,
 static void layer_reset(struct tk_conf_layer *l)
 {
 	l->count = 0;
+	l->present = 0;
 	l->header = 0;
 }
 
@@ -217,12 +214,10 @@ static const char *base_name(const char *path)
 static void layer_put(struct tk_conf_layer *l, int n, const char *key,
 		      const char *value, unsigned line)
 {
-	unsigned i = 0;
-
-	while (i < l->count && l->found[i] != n)
-		i++;
-	if (i == l->count)
+	if ((l->present & TK_NAME_BIT(n)) == 0) {
+		l->present |= TK_NAME_BIT(n);
 		l->found[l->count++] = (unsigned char)n;
+	}
 	/* A key given twice in a section: the later line wins, as the
 	 * later of two exports does. */
 	l->key[n] = key;
@@ -324,11 +319,21 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
 }
 
-/* The bytes a line's first pass stops at: its end (or a NUL: the text's
- * end, or one inside the line), the comment, an '='. */
-static const unsigned char stops[256] = {
-	['\0'] = 1, ['\n'] = 1, ['#'] = 1, ['='] = 1,
+/* What the scans of a line stop at: its end ('\n', or a NUL: the text's
+ * end, or one inside the line), its comment, the '=' after its key. */
+#define AT_END 1u
+#define AT_HASH 2u
+#define AT_EQ 4u
+static const unsigned char classes[256] = {
+	['\0'] = AT_END, ['\n'] = AT_END, ['#'] = AT_HASH, ['='] = AT_EQ,
 };
+
+static char *scan(char *p, unsigned stop)
+{
+	while ((classes[(unsigned char)*p] & stop) == 0)
+		p++;
+	return p;
+}
 
 void tk_conf_parse(struct tk_conf *c)
 {
@@ -341,26 +346,25 @@ void tk_conf_parse(struct tk_conf *c)
 	/* The scans below stop at it rather than count. */
 	*end = '\0';
 	while (p < end) {
-		char *text = p, *q = p, *eq = NULL, *tail, *key_end, *value;
+		char *text = p, *q, *eq = NULL, *tail, *key_end, *value;
 		const char *bad;
 		int n;
 
 		line++;
+		/* Blanks are none of the stops: skipped first, they are the
+		 * line's leading blanks. */
+		while (blank(*text))
+			text++;
 		/* One pass over the line: the first '=' before the comment,
 		 * the comment, the end. */
-		for (;;) {
-			while (stops[(unsigned char)*q] == 0)
-				q++;
-			if (*q != '=')
-				break;
-			if (eq == NULL)
-				eq = q;
-			q++;
+		q = scan(text, AT_END | AT_HASH | AT_EQ);
+		if (*q == '=') {
+			eq = q;
+			q = scan(q + 1, AT_END | AT_HASH);
 		}
 		tail = q;
 		if (*q == '#')
-			while (*q != '\n' && *q != '\0')
-				q++;
+			q = scan(q + 1, AT_END);
 		p = q + 1;
 		if (*q == '\0' && q != end) {
 			/* A NUL inside the line would hide the rest of
@@ -372,8 +376,6 @@ void tk_conf_parse(struct tk_conf *c)
 				NULL, NULL);
 			continue;
 		}
-		while (text < tail && blank(*text))
-			text++;
 		while (tail > text && blank(tail[-1]))
 			tail--;
 		if (text == tail)
@@ -489,10 +491,8 @@ void tk_conf_apply(struct tk_conf *c, struct tk_config *cfg, tk_note_fn note)
 		return;
 	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
 		struct layer_ctx lc = { c, layers[i], note };
-		tk_name_set present = 0;
+		tk_name_set present = layers[i]->present;
 
-		for (unsigned k = 0; k < layers[i]->count; k++)
-			present |= TK_NAME_BIT(layers[i]->found[k]);
 		/* No lines from a secure-execution process
 		 * (libtcpkeep(7)); the rest is the administrator's, not
 		 * the user's: no value hidden. */

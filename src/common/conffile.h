@@ -29,6 +29,7 @@ struct tk_conf_layer {
 	unsigned line[TK_CONFIG_NAME_COUNT];
 	unsigned char found[TK_CONFIG_NAME_COUNT];	/* indexes set */
 	unsigned count;
+	tk_name_set present;	/* the same indexes as a set */
 	unsigned header;	/* line of its section header (0: none) */
 };
 
