@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,7 +30,7 @@ const char tk_accepts_config[] = "an absolute path or none";
  * variable needs its row here (tests/unit/unit-conffile.c checks every
  * one of tk_config_names). */
 struct key {
-	char word[12];		/* lower case */
+	char word[16];		/* lower case, NUL-padded */
 	unsigned char len;
 	unsigned char n;	/* enum tk_config_name */
 	bool exact;		/* as written, not in any case */
@@ -70,10 +71,35 @@ static bool same(const char *a, const char *b)
 	return a[i] == b[i];
 }
 
-/* The tk_config_names index KEY (LEN bytes) stands for, -1 for none. */
+static uint64_t load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* The first N (0 to 8) bytes of a word, in memory order whatever the
+ * byte order. */
+static uint64_t first_bytes(size_t n)
+{
+	static const char ones[16] = {
+		-1, -1, -1, -1, -1, -1, -1, -1,
+	};
+
+	return load8(ones + 8 - n);
+}
+
+/* The tk_config_names index KEY (LEN bytes, in struct tk_conf's text)
+ * stands for, -1 for none. */
 static int key_index(const char *key, size_t len)
 {
+	/* The rows' letters are their bytes with 0x20 set ('_' and the
+	 * padding have it clear); a byte of KEY | 0x20 equals a letter
+	 * only when it is that letter in either case. */
+	const uint64_t case_bit = UINT64_C(0x2020202020202020);
 	const struct key *k, *last;
+	uint64_t w, fold;
 
 #define ROWS(a) (k = (a), last = (a) + sizeof (a) / sizeof (a)[0])
 	/* Letters in either case: 'A'..'Z' | 0x20 is 'a'..'z', and no
@@ -95,13 +121,17 @@ static int key_index(const char *key, size_t len)
 	while (k->len != len)
 		if (++k == last)
 			return -1;
-	/* The words are lower-case letters and '_': a byte of KEY | 0x20
-	 * equals a letter only when it is that letter in either case, and
-	 * never equals '_'. */
-	for (size_t i = 0; i < len; i++)
-		if (key[i] != k->word[i] &&
-		    (k->exact || (key[i] | 0x20) != k->word[i]))
+	/* Eight bytes at a time: the text has room past any key. */
+	w = load8(k->word);
+	fold = k->exact ? 0 : w & case_bit;
+	if (((load8(key) | fold) ^ w) & first_bytes(len < 8 ? len : 8))
+		return -1;
+	if (len > 8) {
+		w = load8(k->word + 8);
+		fold = k->exact ? 0 : w & case_bit;
+		if (((load8(key + 8) | fold) ^ w) & first_bytes(len - 8))
 			return -1;
+	}
 	return k->n;
 }
 
@@ -629,13 +659,15 @@ const char *tk_conf_exe(pid_t pid, char *buf, size_t len)
 	ssize_t got;
 	int saved_errno = errno;
 
-	put(proc, sizeof proc, &at, "/proc/");
-	if (pid == 0)
-		put(proc, sizeof proc, &at, "self");
-	else
+	/* The library's own (at load, at most once) as it is. */
+	if (pid == 0) {
+		got = tk_sys_readlink("/proc/self/exe", buf, len - 1);
+	} else {
+		put(proc, sizeof proc, &at, "/proc/");
 		put_uint(proc, sizeof proc, &at, (unsigned)pid);
-	put(proc, sizeof proc, &at, "/exe");
-	got = tk_sys_readlink(proc, buf, len - 1);
+		put(proc, sizeof proc, &at, "/exe");
+		got = tk_sys_readlink(proc, buf, len - 1);
+	}
 	errno = saved_errno;
 	if (got <= 0 || buf[0] != '/') {
 		buf[0] = '\0';
