@@ -226,9 +226,22 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 	return c->state;
 }
 
+
+/* What the scans of a line stop at: its end ('\n', or a NUL: the text's
+ * end, or one inside the line), its comment, the '=' after its key; and
+ * the blanks trimmed around a line, a key, a value, a section's name. */
+#define AT_END 1u
+#define AT_HASH 2u
+#define AT_EQ 4u
+#define BLANK 8u
+static const unsigned char classes[256] = {
+	['\0'] = AT_END, ['\n'] = AT_END, ['#'] = AT_HASH, ['='] = AT_EQ,
+	[' '] = BLANK, ['\t'] = BLANK, ['\r'] = BLANK,
+};
+
 static bool blank(char ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r';
+	return (classes[(unsigned char)ch] & BLANK) != 0;
 }
 
 static const char *base_name(const char *path)
@@ -349,14 +362,6 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
 }
 
-/* What the scans of a line stop at: its end ('\n', or a NUL: the text's
- * end, or one inside the line), its comment, the '=' after its key. */
-#define AT_END 1u
-#define AT_HASH 2u
-#define AT_EQ 4u
-static const unsigned char classes[256] = {
-	['\0'] = AT_END, ['\n'] = AT_END, ['#'] = AT_HASH, ['='] = AT_EQ,
-};
 
 static char *scan(char *p, unsigned stop)
 {
@@ -396,7 +401,8 @@ void tk_conf_parse(struct tk_conf *c)
 		if (*q == '#')
 			q = scan(q + 1, AT_END);
 		p = q + 1;
-		if (*q == '\0' && q != end) {
+		/* At a '\n' or a NUL: the text's end, or one inside. */
+		if (*q != '\n' && q != end) {
 			/* A NUL inside the line would hide the rest of
 			 * it. */
 			while (q < end && *q != '\n')
