@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,22 +20,23 @@
 
 const char tk_accepts_config[] = "an absolute path or none";
 
-#define KEY(word, n, exact) { word, sizeof word - 1, n, exact }
-
 /* The keys: every TCPKEEP_ variable by the rest of its name, in any case
  * (user_timeout for TCPKEEP_USER_TIMEOUT), but TCPKEEP_CONFIG (the file
  * cannot name another file); and three more, as written: interval and
  * count as the wrapper's long options say, syn_retries as --syn-retries
- * does.  By the first letter, so that a key is told after a jump and a
- * comparison or two.  A new TCPKEEP_ variable needs its row here
- * (tests/unit/unit-conffile.c checks every one of tk_config_names). */
+ * does.  By the first letter, and within a letter no two of one length:
+ * a key is told by a jump, a length and one comparison.  The words are
+ * characters, not pointers (no relocation at load).  A new TCPKEEP_
+ * variable needs its row here (tests/unit/unit-conffile.c checks every
+ * one of tk_config_names). */
 struct key {
-	const char *word;	/* lower case */
+	char word[16];		/* lower case, NUL-padded */
 	unsigned char len;
 	unsigned char n;	/* enum tk_config_name */
 	bool exact;		/* as written, not in any case */
 };
 
+#define KEY(word, n, exact) { word, sizeof word - 1, n, exact }
 static const struct key keys_b[] = { KEY("behind", TK_NAME_BEHIND, false) };
 static const struct key keys_c[] = {
 	KEY("cnt", TK_NAME_CNT, false), KEY("count", TK_NAME_CNT, true),
@@ -58,7 +60,6 @@ static const struct key keys_s[] = {
 static const struct key keys_u[] = {
 	KEY("user_timeout", TK_NAME_USER_TIMEOUT, false),
 };
-
 #undef KEY
 
 static bool same(const char *a, const char *b)
@@ -70,10 +71,35 @@ static bool same(const char *a, const char *b)
 	return a[i] == b[i];
 }
 
-/* The tk_config_names index KEY (LEN bytes) stands for, -1 for none. */
+static uint64_t load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* The first N (0 to 8) bytes of a word, in memory order whatever the
+ * byte order. */
+static uint64_t first_bytes(size_t n)
+{
+	static const char ones[16] = {
+		-1, -1, -1, -1, -1, -1, -1, -1,
+	};
+
+	return load8(ones + 8 - n);
+}
+
+/* The tk_config_names index KEY (LEN bytes, in struct tk_conf's text)
+ * stands for, -1 for none. */
 static int key_index(const char *key, size_t len)
 {
+	/* The rows' letters are their bytes with 0x20 set ('_' and the
+	 * padding have it clear); a byte of KEY | 0x20 equals a letter
+	 * only when it is that letter in either case. */
+	const uint64_t case_bit = UINT64_C(0x2020202020202020);
 	const struct key *k, *last;
+	uint64_t w, fold;
 
 #define ROWS(a) (k = (a), last = (a) + sizeof (a) / sizeof (a)[0])
 	/* Letters in either case: 'A'..'Z' | 0x20 is 'a'..'z', and no
@@ -92,21 +118,21 @@ static int key_index(const char *key, size_t len)
 	default: return -1;
 	}
 #undef ROWS
-	for (; k < last; k++) {
-		size_t i = 0;
-
-		if (k->len != len)
-			continue;
-		/* The words are lower-case letters and '_': a byte of KEY
-		 * | 0x20 equals a letter only when it is that letter in
-		 * either case, and never equals '_'. */
-		while (i < len && (key[i] == k->word[i] ||
-				   (!k->exact && (key[i] | 0x20) == k->word[i])))
-			i++;
-		if (i == len)
-			return k->n;
+	while (k->len != len)
+		if (++k == last)
+			return -1;
+	/* Eight bytes at a time: the text has room past any key. */
+	w = load8(k->word);
+	fold = k->exact ? 0 : w & case_bit;
+	if (((load8(key) | fold) ^ w) & first_bytes(len < 8 ? len : 8))
+		return -1;
+	if (len > 8) {
+		w = load8(k->word + 8);
+		fold = k->exact ? 0 : w & case_bit;
+		if (((load8(key + 8) | fold) ^ w) & first_bytes(len - 8))
+			return -1;
 	}
-	return -1;
+	return k->n;
 }
 
 static void problem(struct tk_conf *c, unsigned line, const char *reason,
@@ -127,6 +153,7 @@ static void problem(struct tk_conf *c, unsigned line, const char *reason,
 static void layer_reset(struct tk_conf_layer *l)
 {
 	l->count = 0;
+	l->present = 0;
 	l->header = 0;
 }
 
@@ -199,9 +226,22 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 	return c->state;
 }
 
+
+/* What the scans of a line stop at: its end ('\n', or a NUL: the text's
+ * end, or one inside the line), its comment, the '=' after its key; and
+ * the blanks trimmed around a line, a key, a value, a section's name. */
+#define AT_END 1u
+#define AT_HASH 2u
+#define AT_EQ 4u
+#define BLANK 8u
+static const unsigned char classes[256] = {
+	['\0'] = AT_END, ['\n'] = AT_END, ['#'] = AT_HASH, ['='] = AT_EQ,
+	[' '] = BLANK, ['\t'] = BLANK, ['\r'] = BLANK,
+};
+
 static bool blank(char ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r';
+	return (classes[(unsigned char)ch] & BLANK) != 0;
 }
 
 static const char *base_name(const char *path)
@@ -217,12 +257,10 @@ static const char *base_name(const char *path)
 static void layer_put(struct tk_conf_layer *l, int n, const char *key,
 		      const char *value, unsigned line)
 {
-	unsigned i = 0;
-
-	while (i < l->count && l->found[i] != n)
-		i++;
-	if (i == l->count)
+	if ((l->present & TK_NAME_BIT(n)) == 0) {
+		l->present |= TK_NAME_BIT(n);
 		l->found[l->count++] = (unsigned char)n;
+	}
 	/* A key given twice in a section: the later line wins, as the
 	 * later of two exports does. */
 	l->key[n] = key;
@@ -318,17 +356,19 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 		      const char *value, unsigned line)
 {
 	static struct tk_config scratch;
-	struct one o = { c, tk_config_names[n], value, key, line };
+	struct one o = { c, tk_config_name_text[n], value, key, line };
 
 	tk_config_defaults(&scratch);
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
 }
 
-/* The bytes a line's first pass stops at: its end (or a NUL: the text's
- * end, or one inside the line), the comment, an '='. */
-static const unsigned char stops[256] = {
-	['\0'] = 1, ['\n'] = 1, ['#'] = 1, ['='] = 1,
-};
+
+static char *scan(char *p, unsigned stop)
+{
+	while ((classes[(unsigned char)*p] & stop) == 0)
+		p++;
+	return p;
+}
 
 void tk_conf_parse(struct tk_conf *c)
 {
@@ -341,28 +381,28 @@ void tk_conf_parse(struct tk_conf *c)
 	/* The scans below stop at it rather than count. */
 	*end = '\0';
 	while (p < end) {
-		char *text = p, *q = p, *eq = NULL, *tail, *key_end, *value;
+		char *text = p, *q, *eq = NULL, *tail, *key_end, *value;
 		const char *bad;
 		int n;
 
 		line++;
+		/* Blanks are none of the stops: skipped first, they are the
+		 * line's leading blanks. */
+		while (blank(*text))
+			text++;
 		/* One pass over the line: the first '=' before the comment,
 		 * the comment, the end. */
-		for (;;) {
-			while (stops[(unsigned char)*q] == 0)
-				q++;
-			if (*q != '=')
-				break;
-			if (eq == NULL)
-				eq = q;
-			q++;
+		q = scan(text, AT_END | AT_HASH | AT_EQ);
+		if (*q == '=') {
+			eq = q;
+			q = scan(q + 1, AT_END | AT_HASH);
 		}
 		tail = q;
 		if (*q == '#')
-			while (*q != '\n' && *q != '\0')
-				q++;
+			q = scan(q + 1, AT_END);
 		p = q + 1;
-		if (*q == '\0' && q != end) {
+		/* At a '\n' or a NUL: the text's end, or one inside. */
+		if (*q != '\n' && q != end) {
 			/* A NUL inside the line would hide the rest of
 			 * it. */
 			while (q < end && *q != '\n')
@@ -372,8 +412,6 @@ void tk_conf_parse(struct tk_conf *c)
 				NULL, NULL);
 			continue;
 		}
-		while (text < tail && blank(*text))
-			text++;
 		while (tail > text && blank(tail[-1]))
 			tail--;
 		if (text == tail)
@@ -443,7 +481,7 @@ struct layer_ctx {
 static int layer_find(const struct tk_conf_layer *l, const char *name)
 {
 	for (unsigned i = 0; i < l->count; i++)
-		if (same(tk_config_names[l->found[i]], name))
+		if (same(tk_config_name_text[l->found[i]], name))
 			return l->found[i];
 	return -1;
 }
@@ -489,10 +527,8 @@ void tk_conf_apply(struct tk_conf *c, struct tk_config *cfg, tk_note_fn note)
 		return;
 	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
 		struct layer_ctx lc = { c, layers[i], note };
-		tk_name_set present = 0;
+		tk_name_set present = layers[i]->present;
 
-		for (unsigned k = 0; k < layers[i]->count; k++)
-			present |= TK_NAME_BIT(layers[i]->found[k]);
 		/* No lines from a secure-execution process
 		 * (libtcpkeep(7)); the rest is the administrator's, not
 		 * the user's: no value hidden. */
@@ -599,7 +635,16 @@ size_t tk_conf_message(const struct tk_conf *c, unsigned i, char *buf,
 const char *tk_conf_path(tk_lookup_fn lookup, void *lookup_ctx,
 			 tk_warn_fn warn, void *warn_ctx)
 {
-	const char *value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
+	const char *value;
+
+	/* The library's snapshot by index: no name compared. */
+	if (lookup == tk_env_snapshot_lookup) {
+		const struct tk_env *env = lookup_ctx;
+
+		value = env->secure ? NULL : env->value[TK_NAME_CONFIG];
+	} else {
+		value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
+	}
 
 	if (value == NULL)
 		return TK_CONF_PATH;
@@ -620,13 +665,15 @@ const char *tk_conf_exe(pid_t pid, char *buf, size_t len)
 	ssize_t got;
 	int saved_errno = errno;
 
-	put(proc, sizeof proc, &at, "/proc/");
-	if (pid == 0)
-		put(proc, sizeof proc, &at, "self");
-	else
+	/* The library's own (at load, at most once) as it is. */
+	if (pid == 0) {
+		got = tk_sys_readlink("/proc/self/exe", buf, len - 1);
+	} else {
+		put(proc, sizeof proc, &at, "/proc/");
 		put_uint(proc, sizeof proc, &at, (unsigned)pid);
-	put(proc, sizeof proc, &at, "/exe");
-	got = tk_sys_readlink(proc, buf, len - 1);
+		put(proc, sizeof proc, &at, "/exe");
+		got = tk_sys_readlink(proc, buf, len - 1);
+	}
 	errno = saved_errno;
 	if (got <= 0 || buf[0] != '/') {
 		buf[0] = '\0';

@@ -29,6 +29,7 @@ struct tk_conf_layer {
 	unsigned line[TK_CONFIG_NAME_COUNT];
 	unsigned char found[TK_CONFIG_NAME_COUNT];	/* indexes set */
 	unsigned count;
+	tk_name_set present;	/* the same indexes as a set */
 	unsigned header;	/* line of its section header (0: none) */
 };
 
@@ -66,7 +67,9 @@ struct tk_conf {
 	struct tk_conf_problem problem[TK_CONF_PROBLEMS];
 	bool check_all;			/* values of every section checked */
 	size_t len;
-	char text[TK_CONF_SIZE_MAX + 1];
+	/* The file, its NUL, and room for the parser's reads of a key
+	 * eight bytes at a time (what lies past the key is masked off). */
+	char text[TK_CONF_SIZE_MAX + 16];
 };
 
 /* Resets C and reads PATH.  Returns C->state.  A missing file costs one

@@ -113,42 +113,41 @@ static const struct vars debug_vars = {
 #undef N
 
 /* Every variable tk_config_load() may ask for, at its enum tk_config_name
- * index. */
+ * index: once as characters, once as the pointers the command and the
+ * tests walk (left out of the library by --gc-sections, which keeps only
+ * what its code reads). */
+#define NAMES(X) \
+	X(ENABLE, "TCPKEEP_ENABLE") X(IDLE, "TCPKEEP_IDLE") \
+	X(INTVL, "TCPKEEP_INTVL") X(CNT, "TCPKEEP_CNT") \
+	X(USER_TIMEOUT, "TCPKEEP_USER_TIMEOUT") \
+	X(DIRECTION, "TCPKEEP_DIRECTION") X(ONLY, "TCPKEEP_ONLY") \
+	X(SKIP, "TCPKEEP_SKIP") X(FORCE, "TCPKEEP_FORCE") \
+	X(DEBUG, "TCPKEEP_DEBUG") X(LOG, "TCPKEEP_LOG") \
+	X(TCP_KEEPIDLE, "TCP_KEEPIDLE") X(TCP_KEEPINTVL, "TCP_KEEPINTVL") \
+	X(TCP_KEEPCNT, "TCP_KEEPCNT") X(TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT") \
+	X(LIBKEEPALIVE_DEBUG, "LIBKEEPALIVE_DEBUG") \
+	X(DD_TCP_KEEPALIVE_TIME, "DD_TCP_KEEPALIVE_TIME") \
+	X(DD_TCP_KEEPALIVE_INTVL, "DD_TCP_KEEPALIVE_INTVL") \
+	X(DD_TCP_KEEPALIVE_PROBES, "DD_TCP_KEEPALIVE_PROBES") \
+	X(DD_USE_KEEPALIVE, "DD_USE_KEEPALIVE") X(DD_DEBUG, "DD_DEBUG") \
+	X(KEEPIDLE, "KEEPIDLE") X(KEEPINTVL, "KEEPINTVL") \
+	X(KEEPCNT, "KEEPCNT") X(KEEPALIVE, "KEEPALIVE") \
+	X(SYNCNT, "TCPKEEP_SYNCNT") X(TCP_SYNCNT, "TCP_SYNCNT") \
+	X(TCP_MAXSEG, "TCP_MAXSEG") X(TCP_WINDOW_CLAMP, "TCP_WINDOW_CLAMP") \
+	X(TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT") X(BEHIND, "TCPKEEP_BEHIND") \
+	X(CONFIG, "TCPKEEP_CONFIG")
+#define TEXT(id, text) [TK_NAME_##id] = text,
+#define POINTER(id, text) [TK_NAME_##id] = tk_config_name_text[TK_NAME_##id],
+const char tk_config_name_text[TK_CONFIG_NAME_COUNT][TK_CONFIG_NAME_SIZE] = {
+	NAMES(TEXT)
+};
 const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1] = {
-	[TK_NAME_ENABLE] = "TCPKEEP_ENABLE",
-	[TK_NAME_IDLE] = "TCPKEEP_IDLE",
-	[TK_NAME_INTVL] = "TCPKEEP_INTVL",
-	[TK_NAME_CNT] = "TCPKEEP_CNT",
-	[TK_NAME_USER_TIMEOUT] = "TCPKEEP_USER_TIMEOUT",
-	[TK_NAME_DIRECTION] = "TCPKEEP_DIRECTION",
-	[TK_NAME_ONLY] = "TCPKEEP_ONLY",
-	[TK_NAME_SKIP] = "TCPKEEP_SKIP",
-	[TK_NAME_FORCE] = "TCPKEEP_FORCE",
-	[TK_NAME_DEBUG] = "TCPKEEP_DEBUG",
-	[TK_NAME_LOG] = "TCPKEEP_LOG",
-	[TK_NAME_TCP_KEEPIDLE] = "TCP_KEEPIDLE",
-	[TK_NAME_TCP_KEEPINTVL] = "TCP_KEEPINTVL",
-	[TK_NAME_TCP_KEEPCNT] = "TCP_KEEPCNT",
-	[TK_NAME_TCP_USER_TIMEOUT] = "TCP_USER_TIMEOUT",
-	[TK_NAME_LIBKEEPALIVE_DEBUG] = "LIBKEEPALIVE_DEBUG",
-	[TK_NAME_DD_TCP_KEEPALIVE_TIME] = "DD_TCP_KEEPALIVE_TIME",
-	[TK_NAME_DD_TCP_KEEPALIVE_INTVL] = "DD_TCP_KEEPALIVE_INTVL",
-	[TK_NAME_DD_TCP_KEEPALIVE_PROBES] = "DD_TCP_KEEPALIVE_PROBES",
-	[TK_NAME_DD_USE_KEEPALIVE] = "DD_USE_KEEPALIVE",
-	[TK_NAME_DD_DEBUG] = "DD_DEBUG",
-	[TK_NAME_KEEPIDLE] = "KEEPIDLE",
-	[TK_NAME_KEEPINTVL] = "KEEPINTVL",
-	[TK_NAME_KEEPCNT] = "KEEPCNT",
-	[TK_NAME_KEEPALIVE] = "KEEPALIVE",
-	[TK_NAME_SYNCNT] = "TCPKEEP_SYNCNT",
-	[TK_NAME_TCP_SYNCNT] = "TCP_SYNCNT",
-	[TK_NAME_TCP_MAXSEG] = "TCP_MAXSEG",
-	[TK_NAME_TCP_WINDOW_CLAMP] = "TCP_WINDOW_CLAMP",
-	[TK_NAME_TCP_DEFER_ACCEPT] = "TCP_DEFER_ACCEPT",
-	[TK_NAME_BEHIND] = "TCPKEEP_BEHIND",
-	[TK_NAME_CONFIG] = "TCPKEEP_CONFIG",
+	NAMES(POINTER)
 	[TK_NAME_END] = NULL
 };
+#undef POINTER
+#undef TEXT
+#undef NAMES
 
 /* The sets fit the type, and every index has its name. */
 typedef char names_fit[TK_NAME_END == TK_CONFIG_NAME_COUNT &&
@@ -175,7 +174,7 @@ static const char *get(const struct loader *ld, int n, bool secure)
 		return NULL;
 	if (ld->value != NULL)
 		return secure && ld->hide_secure ? NULL : ld->value[n];
-	return ld->lookup(ld->lookup_ctx, tk_config_names[n], secure);
+	return ld->lookup(ld->lookup_ctx, tk_config_name_text[n], secure);
 }
 
 /* SETTING (its TCPKEEP_ name) took VALUE from VAR: for tcpkeep --explain,
@@ -183,8 +182,8 @@ static const char *get(const struct loader *ld, int n, bool secure)
 static void noted(struct loader *ld, int setting, int var, const char *value)
 {
 	if (ld->note != NULL)
-		ld->note(ld->warn_ctx, tk_config_names[setting],
-			 tk_config_names[var], value);
+		ld->note(ld->warn_ctx, tk_config_name_text[setting],
+			 tk_config_name_text[var], value);
 }
 
 /* Every lookup but the master switch's is a secure one: in a
@@ -209,7 +208,7 @@ static void reject(struct loader *ld, int var, const char *value,
 {
 	ld->warnings++;
 	if (ld->warn != NULL)
-		ld->warn(ld->warn_ctx, tk_config_names[var], value, accepted);
+		ld->warn(ld->warn_ctx, tk_config_name_text[var], value, accepted);
 }
 
 static void load_bool(struct loader *ld, const struct vars *v, bool *out)
@@ -237,7 +236,7 @@ static void load_enable(struct loader *ld, struct tk_config *cfg)
 	if (value == NULL)
 		return;
 	secure = get(ld, from, true) == NULL;
-	if (tk_parse_enable(tk_config_names[from], value, &on) < 0) {
+	if (tk_parse_enable(tk_config_name_text[from], value, &on) < 0) {
 		if (!secure)
 			reject(ld, from, value, from == TK_NAME_KEEPALIVE ?
 			       tk_accepts_keepalive : tk_accepts_bool);
@@ -273,11 +272,11 @@ static void load_timer(struct loader *ld, const struct vars *v, bool count, int 
 	if ((count ? tk_parse_count(value, out)
 		   : tk_parse_seconds(value, out)) == 0) {
 		*set = true;
-		*from_out = tk_config_names[from];
+		*from_out = tk_config_name_text[from];
 		noted(ld, v->n[0], from, value);
 	} else if (santos_zero(from, value)) {
 		*set = false;
-		*from_out = tk_config_names[from];
+		*from_out = tk_config_name_text[from];
 		noted(ld, v->n[0], from, value);
 	} else {
 		reject(ld, from, value,
@@ -304,7 +303,7 @@ static void load_user_timeout(struct loader *ld, struct tk_config *cfg)
 	cfg->user_timeout_ms = ms;
 	cfg->user_timeout_auto = is_auto;
 	cfg->user_timeout_set = true;
-	cfg->user_timeout_from = tk_config_names[from];
+	cfg->user_timeout_from = tk_config_name_text[from];
 	noted(ld, user_timeout_vars.n[0], from, value);
 }
 
@@ -373,11 +372,11 @@ static void load_int_option(struct loader *ld, const struct vars *v, int lo, int
 	if (tk_parse_int_range(value, lo, hi, &n) == 0) {
 		*out = n;
 		*set = true;
-		*from_out = tk_config_names[from];
+		*from_out = tk_config_name_text[from];
 		noted(ld, v->n[0], from, value);
 	} else if (alias && tk_parse_int_range(value, 0, 0, &n) == 0) {
 		*set = false;
-		*from_out = tk_config_names[from];
+		*from_out = tk_config_name_text[from];
 		noted(ld, v->n[0], from, value);
 	} else {
 		reject(ld, from, value, alias ? alias_accepted : accepted);

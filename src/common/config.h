@@ -109,6 +109,12 @@ const char *tk_env_lookup(void *ctx, const char *name, bool secure);
  * environment (glibc and musl alike), however many entries there are. */
 #define TK_CONFIG_NAME_COUNT 32
 extern const char *const tk_config_names[TK_CONFIG_NAME_COUNT + 1];
+/* The same names as characters, each tk_config_names[N] pointing at row
+ * N: the code the preload library runs reads these, which need no
+ * relocation when a process loads it (the pointers above need one each).
+ * A row holds the longest name, DD_TCP_KEEPALIVE_PROBES, and its NUL. */
+#define TK_CONFIG_NAME_SIZE 24
+extern const char tk_config_name_text[TK_CONFIG_NAME_COUNT][TK_CONFIG_NAME_SIZE];
 /* The indexes of tk_config_names, for the loaders that find values by
  * index (the file's layers, the snapshot) rather than by name. */
 enum tk_config_name {

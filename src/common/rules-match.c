@@ -245,16 +245,18 @@ void tk_rules_compile(struct tk_rules *out)
 		x->v4[i].span = v4[i].last - v4[i].first;
 	}
 	/* The padding the search reads: the last interval again, copied
-	 * whole, four at a time from the top (this runs at every start). */
+	 * whole from the top, two to a 16-byte store (this runs at every
+	 * start). */
 	if (n4 > 0) {
 		const struct tk_interval4 last = x->v4[n4 - 1];
+		const struct tk_interval4 two[2] = { last, last };
 		unsigned i = TK_RULES_MAX;
 
-		for (; i >= n4 + 4; i -= 4) {
-			x->v4[i - 1] = last;
-			x->v4[i - 2] = last;
-			x->v4[i - 3] = last;
-			x->v4[i - 4] = last;
+		for (; i >= n4 + 8; i -= 8) {
+			memcpy(&x->v4[i - 2], two, sizeof two);
+			memcpy(&x->v4[i - 4], two, sizeof two);
+			memcpy(&x->v4[i - 6], two, sizeof two);
+			memcpy(&x->v4[i - 8], two, sizeof two);
 		}
 		for (; i > n4; i--)
 			x->v4[i - 1] = last;
@@ -273,11 +275,15 @@ void tk_rules_compile(struct tk_rules *out)
 		const struct tk_interval6 last = x->v6[n6 - 1];
 		unsigned i = TK_RULES_MAX;
 
-		for (; i >= n6 + 4; i -= 4) {
+		for (; i >= n6 + 8; i -= 8) {
 			x->v6[i - 1] = last;
 			x->v6[i - 2] = last;
 			x->v6[i - 3] = last;
 			x->v6[i - 4] = last;
+			x->v6[i - 5] = last;
+			x->v6[i - 6] = last;
+			x->v6[i - 7] = last;
+			x->v6[i - 8] = last;
 		}
 		for (; i > n6; i--)
 			x->v6[i - 1] = last;

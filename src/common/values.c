@@ -41,8 +41,9 @@ const char tk_accepts_rules[] =
 
 int tk_parse_bool(const char *text, bool *out)
 {
-	static const char *const yes[] = { "1", "on", "yes", "true" };
-	static const char *const no[] = { "0", "off", "no", "false" };
+	/* Characters, not pointers: no relocation at load. */
+	static const char yes[][5] = { "1", "on", "yes", "true" };
+	static const char no[][6] = { "0", "off", "no", "false" };
 
 	if (text == NULL)
 		return -1;
@@ -216,7 +217,7 @@ int tk_parse_behind(const char *text, unsigned *out_s)
 	/* The idle timeouts their providers document (tcpkeep(1), --behind
 	 * cites each). */
 	static const struct {
-		const char *name;
+		char name[9];
 		unsigned seconds;
 	} named[] = {
 		{ "aws-nlb", 350 }, { "azure-lb", 240 }, { "gcp-vpc", 600 },

@@ -589,6 +589,100 @@ static void environment_scan(void)
 	   "no environment at all");
 }
 
+/* What the scan must find for one entry: the name of tk_config_names it
+ * starts with, followed by '=' (the plain search, name by name). */
+static int reference_name(const char *entry)
+{
+	for (int n = 0; tk_config_names[n] != NULL; n++) {
+		size_t len = strlen(tk_config_names[n]);
+
+		if (strncmp(entry, tk_config_names[n], len) == 0 &&
+		    entry[len] == '=')
+			return n;
+	}
+	return -1;
+}
+
+/* The index the scan gives ENTRY alone, -1 for none; *VALUE its value. */
+static int scanned_name(const char *entry, const char **value)
+{
+	const char *envp[] = { entry, NULL };
+	struct tk_env env;
+
+	tk_env_scan_as(&env, envp, false);
+	*value = NULL;
+	if (env.count == 0)
+		return -1;
+	*value = env.value[env.found[0]];
+	return env.count == 1 ? env.found[0] : -2;
+}
+
+/* The scan compares an entry only with the names of its start (TCPKEEP_,
+ * TCP_, DD_, KEEP, LIBKEEPALIVE_): every name, each of its prefixes, the
+ * name with more after it and with each byte changed must come out as the
+ * plain search says. */
+static void environment_names(void)
+{
+	static const char swaps[] = "TCPKEDL_=aSz\001";
+	static const char *const tails[] = {
+		"=", "=1", "==", "X=1", "_=1", "_IDLE=2", "", "E",
+	};
+	unsigned checked = 0, wrong = 0, found = 0;
+	bool rows = true;
+
+	for (int n = 0; n < TK_CONFIG_NAME_COUNT; n++) {
+		const char *name = tk_config_names[n];
+		size_t len = strlen(name);
+		char entry[64];
+		const char *value;
+
+		rows &= name == tk_config_name_text[n] &&
+			len < TK_CONFIG_NAME_SIZE;
+		/* The name itself, with a value. */
+		snprintf(entry, sizeof entry, "%s=v%d", name, n);
+		if (scanned_name(entry, &value) == n && value == entry + len + 1)
+			found++;
+		else
+			diag("%s not found by the scan", entry);
+		/* Its prefixes, with and without '=', and with tails. */
+		for (size_t cut = 0; cut <= len; cut++) {
+			for (size_t t = 0; t < sizeof tails / sizeof tails[0];
+			     t++) {
+				int got;
+
+				snprintf(entry, sizeof entry, "%.*s%s",
+					 (int)cut, name, tails[t]);
+				got = scanned_name(entry, &value);
+				checked++;
+				if (got != reference_name(entry) ||
+				    (got >= 0 && value != entry +
+				     strlen(tk_config_names[got]) + 1)) {
+					diag("scan of '%s' gave %d", entry, got);
+					wrong++;
+				}
+			}
+		}
+		/* Each byte changed. */
+		for (size_t at = 0; at < len; at++) {
+			for (size_t k = 0; k < sizeof swaps - 1; k++) {
+				int got;
+
+				snprintf(entry, sizeof entry, "%s=x", name);
+				entry[at] = swaps[k];
+				got = scanned_name(entry, &value);
+				checked++;
+				if (got != reference_name(entry)) {
+					diag("scan of '%s' gave %d", entry, got);
+					wrong++;
+				}
+			}
+		}
+	}
+	ok(rows, "every name is its row of characters, with its NUL");
+	is_int(found, TK_CONFIG_NAME_COUNT, "every name is found by the scan");
+	is_int(wrong, 0, "%u prefixes, extensions and near misses: as the plain search", checked);
+}
+
 /* 32 repeated entries passed by a raw execve once made a later
  * TCPKEEP_SKIP invisible.  Every name must get what getenv() would find,
  * however many entries come first. */
@@ -745,6 +839,7 @@ int main(void)
 	alias_meanings();
 	escaping();
 	environment_scan();
+	environment_names();
 	environment_many();
 	snapshot_by_index();
 	return done_testing();
