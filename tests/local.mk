@@ -342,10 +342,12 @@ HARDENING_TESTS = \
 	tests/preload/fault.tap \
 	tests/preload/reach.tap \
 	tests/preload/handover.tap \
+	tests/preload/handover-listener.tap \
 	tests/preload/hostile.tap \
 	tests/preload/setuid.test \
 	tests/preload/setuid-conffile.test
 TESTS += $(HARDENING_TESTS)
-EXTRA_DIST += $(HARDENING_TESTS) tests/preload/handover.py
+EXTRA_DIST += $(HARDENING_TESTS) tests/preload/handover.py \
+	tests/preload/activate.py
 
 EXTRA_DIST += tests/local.mk

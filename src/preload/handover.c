@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Sockets connected when the library loads (libtcpkeep(7), "When options
- * are applied"): those on descriptors 0 and 1, and those systemd passes,
- * are decided like accepted ones. */
+/* Sockets handed over when the library loads (libtcpkeep(7), "When
+ * options are applied"): those on descriptors 0 and 1, and those systemd
+ * passes.  Connected ones are decided like accepted ones, listeners as
+ * listen() decides them. */
 #include "autoconfig.h"
 /* Compiled as hooks.c is, without _GNU_SOURCE (see there). */
 #undef _GNU_SOURCE
@@ -129,38 +130,67 @@ struct load_scan {
 	} socket[8];
 };
 
-/* FD, when it is a connected TCP socket, decided like an accepted one.
- * One system call for anything else: a TCP-level option is answered by
- * TCP sockets only (ENOTSOCK, ENOPROTOOPT or EOPNOTSUPP otherwise). */
-static void adopt_connected(int fd, struct load_scan *scan)
+/* The descriptor before FD that holds the same socket, or -1; FD is
+ * remembered otherwise. */
+static int seen_before(int fd, struct load_scan *scan)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	for (unsigned i = 0; i < scan->seen; i++)
+		if (scan->socket[i].dev == st.st_dev &&
+		    scan->socket[i].ino == st.st_ino)
+			return scan->socket[i].fd;
+	if (scan->seen < sizeof scan->socket / sizeof scan->socket[0]) {
+		scan->socket[scan->seen].fd = fd;
+		scan->socket[scan->seen].dev = st.st_dev;
+		scan->socket[scan->seen].ino = st.st_ino;
+		scan->seen++;
+	}
+	return -1;
+}
+
+/* FD, a TCP socket not connected: a listener (systemd's LISTEN_FDS, an
+ * inetd "wait" service's on 0) gets what listen() would have given it,
+ * TCP_DEFER_ACCEPT, which the kernel takes on a listening socket at any
+ * time; its connections are decided at accept().  Asked only when that
+ * option is configured.  Any other socket is decided at connect() or
+ * listen() like any socket we did not see created. */
+static void adopt_listener(int fd, struct load_scan *scan)
+{
+	if (!defer_asked() ||
+	    int_option(fd, SOL_SOCKET, SO_ACCEPTCONN, 0) != 1 ||
+	    seen_before(fd, scan) >= 0)
+		return;
+	defer_listener(fd, true, "at load");
+}
+
+/* FD, when it is a TCP socket, decided at load: a connected one like an
+ * accepted one, a listener as listen() would.  One system call for
+ * anything else: a TCP-level option is answered by TCP sockets only
+ * (ENOTSOCK, ENOPROTOOPT or EOPNOTSUPP otherwise).  A socket not
+ * connected costs one more, and a third only when TCP_DEFER_ACCEPT is
+ * configured. */
+static void adopt_handed(int fd, struct load_scan *scan)
 {
 	struct sockaddr_storage peer;
 	socklen_t peerlen = sizeof peer;
-	struct stat st;
 	unsigned chosen = 0;
 	const char *why;
 	int idle = int_option(fd, IPPROTO_TCP, TK_TCP_IDLE, -1);
+	int first;
 
 	if (idle < 0)
 		return;
-	/* A listener, or a socket not connected yet: decided at accept() or
-	 * connect() like any socket we did not see created. */
-	if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) != 0)
+	if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) != 0) {
+		adopt_listener(fd, scan);
 		return;
-	if (fstat(fd, &st) == 0) {
-		for (unsigned i = 0; i < scan->seen; i++) {
-			if (scan->socket[i].dev == st.st_dev &&
-			    scan->socket[i].ino == st.st_ino) {
-				tk_fd_put(fd, tk_fd_get(scan->socket[i].fd));
-				return;
-			}
-		}
-		if (scan->seen < sizeof scan->socket / sizeof scan->socket[0]) {
-			scan->socket[scan->seen].fd = fd;
-			scan->socket[scan->seen].dev = st.st_dev;
-			scan->socket[scan->seen].ino = st.st_ino;
-			scan->seen++;
-		}
+	}
+	first = seen_before(fd, scan);
+	if (first >= 0) {
+		tk_fd_put(fd, tk_fd_get(first));
+		return;
 	}
 	if (!config.force) {
 		if (!scan->have_defaults) {
@@ -249,8 +279,8 @@ void adopt_at_load(void)
 
 	scan.have_defaults = false;
 	scan.seen = 0;
-	adopt_connected(0, &scan);
-	adopt_connected(1, &scan);
+	adopt_handed(0, &scan);
+	adopt_handed(1, &scan);
 	/* In a secure-execution process the user's environment names
 	 * nothing: descriptors 0 and 1 only. */
 	listen_env(&pid_text, &count_text);
@@ -261,6 +291,6 @@ void adopt_at_load(void)
 	if (pid > 0 && count > 0 && !secure_at_load &&
 	    pid == table_owner.pid)
 		for (int fd = 3; fd < 3 + count; fd++)
-			adopt_connected(fd, &scan);
+			adopt_handed(fd, &scan);
 	errno = saved_errno;
 }

@@ -546,70 +546,11 @@ int tk_hook___setsockopt64(int fd, int level, int name, const void *value,
 }
 #endif
 
-/* TCP_DEFER_ACCEPT on a socket about to listen: the listener's option,
- * so the rules judge the listener, not a peer.  The direction must take
- * incoming connections; TCPKEEP_SKIP must not name its port; TCPKEEP_ONLY
- * must (a rule with addresses cannot be judged before a peer comes, and
- * the option would hold for every peer: such rules leave it alone, as
- * --pid does a listener).  The program's own setsockopt() of it wins
- * unless in force mode; so does a value a socket not seen created holds. */
+/* TCP_DEFER_ACCEPT, then the real listen() (defer_listener()). */
 __attribute__((noinline))
 static int listen_defer(int fd, int backlog)
 {
-	unsigned entry = tk_fd_get(fd), state = entry & TK_FD_STATE_MASK;
-	int *errno_p = &errno;
-	int saved_errno = *errno_p;
-	struct sockaddr_storage local;
-	socklen_t locallen = sizeof local;
-	const char *why = NULL;
-	int now = 0;
-	socklen_t len = sizeof now;
-
-	if (state == TK_FD_NOT_TCP)
-		goto real;
-	if (state == TK_FD_UNSEEN) {
-		if (!tk_fd_is_tcp(fd)) {
-			tk_fd_put(fd, TK_FD_NOT_TCP);
-			goto real;
-		}
-		if (!config.force &&
-		    (!tk_fd_in_table(fd) ||
-		     (getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, &now,
-				 &len) == 0 && now != 0)))
-			goto restore;
-	}
-	if ((entry & TK_PROG_DEFER_ACCEPT) && !config.force)
-		why = "the program's TCP_DEFER_ACCEPT";
-	else if (filtering) {
-		int port = -1;
-
-		if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
-			port = port_of((struct sockaddr *)&local, locallen);
-		why = tk_decide(&config, TK_CALL_ACCEPT, NULL, 0, port);
-		if (why == NULL && rules_need_peer)
-			why = "rules name peer addresses, and a listener's "
-				"option holds for every peer";
-	}
-	if (why == NULL)
-		(void)options.set(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
-				  &options.value[TK_OPT_DEFER_ACCEPT],
-				  sizeof(int));
-	if (config.debug) {
-		struct tk_line line;
-
-		debug_start(&line, fd, "listen");
-		if (why != NULL) {
-			tk_line_str(&line, ": skipped: ");
-			tk_line_str(&line, why);
-		} else {
-			tk_line_str(&line, ": applied defer_accept=");
-			tk_line_long(&line, options.value[TK_OPT_DEFER_ACCEPT]);
-		}
-		tk_log_emit(&line, TK_LOG_DEBUG);
-	}
-restore:
-	*errno_p = saved_errno;
-real:
+	defer_listener(fd, false, "listen");
 	return tk_real_listen(fd, backlog);
 }
 

@@ -30,6 +30,13 @@ TCPKEEP_HIDDEN bool adopt_unseen(int fd, unsigned *prog_mask,
 				 const char *call);
 TCPKEEP_HIDDEN bool force_keeps(int fd, unsigned bit, const void *value);
 TCPKEEP_HIDDEN void adopt_at_load(void);
+TCPKEEP_HIDDEN void defer_listener(int fd, bool tcp, const char *call);
+
+/* TCP_DEFER_ACCEPT is configured: listeners get it (defer_listener()). */
+static inline bool defer_asked(void)
+{
+	return !(options.unset & TK_PROG_DEFER_ACCEPT);
+}
 
 /* tk_apply() without a debug line or an option of the program's: the
  * configurations with and without a user timeout get constant masks. */
