@@ -347,7 +347,7 @@ HARDENING_TESTS = \
 	tests/preload/setuid.test \
 	tests/preload/setuid-conffile.test
 TESTS += $(HARDENING_TESTS)
-EXTRA_DIST += $(HARDENING_TESTS) tests/preload/handover.py \
+EXTRA_DIST += $(HARDENING_TESTS) tests/preload/handover.py tests/preload/handexec.py \
 	tests/preload/activate.py
 
 EXTRA_DIST += tests/local.mk

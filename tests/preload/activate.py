@@ -27,6 +27,8 @@ import os
 import socket
 import sys
 
+from handexec import hand_over
+
 TIMEOUT = 20
 
 
@@ -55,25 +57,7 @@ def launch(mode, argv):
                             int(os.environ["ACTIVATE_DEFER"]))
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
-    env = dict(os.environ)
-    env.pop("LD_PRELOAD", None)
-    if os.environ.get("ACTIVATE_PRELOAD"):
-        env["LD_PRELOAD"] = os.environ["ACTIVATE_PRELOAD"]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            if mode == "inetd-wait":
-                os.dup2(listener.fileno(), 0)
-                os.dup2(listener.fileno(), 1)
-            else:
-                os.dup2(listener.fileno(), 3)
-                os.set_inheritable(3, True)
-                env["LISTEN_FDS"] = "1"
-                env["LISTEN_PID"] = str(os.getpid() if mode == "listen-fds"
-                                        else os.getppid())
-            os.execvpe(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid = hand_over(listener, mode, argv, os.environ.get("ACTIVATE_PRELOAD"))
     reply = b""
     try:
         client = socket.create_connection(listener.getsockname(),

@@ -24,6 +24,8 @@ import os
 import socket
 import sys
 
+from handexec import hand_over
+
 
 def main():
     mode, argv = sys.argv[1], sys.argv[2:]
@@ -38,25 +40,7 @@ def main():
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 500)
     if mode == "inetd-syncnt":
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 5)
-    env = dict(os.environ)
-    env.pop("LD_PRELOAD", None)
-    if os.environ.get("HANDOVER_PRELOAD"):
-        env["LD_PRELOAD"] = os.environ["HANDOVER_PRELOAD"]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            if mode.startswith("inetd"):
-                os.dup2(conn.fileno(), 0)
-                os.dup2(conn.fileno(), 1)
-            else:
-                os.dup2(conn.fileno(), 3)
-                os.set_inheritable(3, True)
-                env["LISTEN_FDS"] = "1"
-                env["LISTEN_PID"] = str(os.getpid() if mode == "listen-fds"
-                                        else os.getppid())
-            os.execvpe(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid = hand_over(conn, mode, argv, os.environ.get("HANDOVER_PRELOAD"))
     _, status = os.waitpid(pid, 0)
     dropin = "syncnt=%d window_clamp=%d\n" % (
         conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT),
