@@ -10,6 +10,10 @@
  *           inline call of __fxstat with the layout version of struct stat,
  *           which every later glibc still exports.
  *
+ * memcpy() has a newer default version on x86-64 (GLIBC_2.14) too: the
+ * library's calls go to memmove() instead, at link time, the common
+ * code's included (configure.ac, src/preload/log.c).
+ *
  * dlsym(), which moved from libdl.so.2 into libc.so.6 in 2.34, is not
  * linked at all: the binder finds the real functions itself (next.c), and
  * dlsym() too when it needs it, so no libdl.so.2 is listed either.

@@ -340,3 +340,12 @@ void tk_log_bad_value(void *ctx, const char *var, const char *value,
 	tk_line_str(&line, accepted);
 	tk_log_emit(&line, TK_LOG_WARNING);
 }
+
+/* Every memcpy() of the library, the common code's included: the linker
+ * sends them here (configure.ac says why), and memmove() has had one
+ * version in every glibc. */
+TCPKEEP_HIDDEN void *__wrap_memcpy(void *dst, const void *src, size_t n);
+void *__wrap_memcpy(void *dst, const void *src, size_t n)
+{
+	return memmove(dst, src, n);
+}

@@ -32,7 +32,7 @@
  * no lock and makes no call, and is async-signal-safe.  The records must
  * not outlive their objects: real.c says why they do not.  Recording
  * stops at the C library (the first object defining close()), since no
- * lookup of a name it defines reads further; it costs about 2,200
+ * lookup of a name it defines reads further; it costs about 1,000
  * instructions in /bin/true where the walk of every name cost 7,100; a
  * name costs its lookup (a few hundred) when first called, and nothing
  * if never. */
@@ -115,17 +115,13 @@ static const void *dyn_ptr(ElfW(Addr) base, ElfW(Addr) value)
 	return (const void *)(value < base ? base + value : value);
 }
 
-static bool read_object(const struct dl_phdr_info *info, struct object *o)
+/* The object at BASE whose dynamic section is DYN. */
+static bool read_dynamic(ElfW(Addr) base, const ElfW(Dyn) *dyn,
+			 struct object *o)
 {
-	const ElfW(Dyn) *dyn = NULL;
-
-	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
-						  info->dlpi_phdr[i].p_vaddr);
 	if (dyn == NULL)
 		return false;
-	*o = (struct object){ .base = info->dlpi_addr };
+	*o = (struct object){ .base = base };
 	for (; dyn->d_tag != DT_NULL; dyn++) {
 		ElfW(Addr) v = dyn->d_un.d_ptr;
 
@@ -154,6 +150,17 @@ static bool read_object(const struct dl_phdr_info *info, struct object *o)
 	}
 	return o->sym != NULL && o->str != NULL &&
 	       (o->gnu_hash != NULL || o->sysv_hash != NULL);
+}
+
+static bool read_object(const struct dl_phdr_info *info, struct object *o)
+{
+	const ElfW(Dyn) *dyn = NULL;
+
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
+						  info->dlpi_phdr[i].p_vaddr);
+	return read_dynamic(info->dlpi_addr, dyn, o);
 }
 
 /* strcmp() would be one more call for the loader to bind at start. */
@@ -375,10 +382,24 @@ static bool defines(const struct object *o, const char *name)
 	       TK_NEXT_NONE;
 }
 
+/* The object just read into recorded[nrecorded] (READ: whether it could
+ * be): whether the recording stops there. */
+static bool record_one(struct record *r, bool read)
+{
+	const struct object *o = &recorded[nrecorded];
+
+	if (!read)
+		return false;
+	nrecorded++;
+	if (!defines(o, r->last))
+		return false;
+	r->trusted = defines(o, r->also);
+	return true;
+}
+
 static int record_visit(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct record *r = data;
-	struct object *o;
 
 	(void)size;
 	if (!r->searching) {
@@ -387,22 +408,67 @@ static int record_visit(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (nrecorded == TK_NEXT_OBJECTS_MAX)
 		return 1;
-	o = &recorded[nrecorded];
-	if (!read_object(info, o))
-		return 0;
-	nrecorded++;
-	if (!defines(o, r->last))
-		return 0;
-	r->trusted = defines(o, r->also);
-	return 1;
+	return record_one(r, read_object(info, &recorded[nrecorded]));
 }
+
+#if defined __GLIBC__ && defined __x86_64__ && !defined __ILP32__
+/* The objects after ours without dl_iterate_phdr(): that call, the one
+ * import of the library the load makes, costs every process a lookup
+ * by the loader (about 600 instructions) and the walk from the first
+ * object.  The loader's record of this object (struct link_map, whose
+ * first members <link.h> declares) starts the list of the objects after
+ * it: glibc leaves its address in the second reserved entry of the
+ * object's GOT when it prepares lazy binding, as the PLT stubs hand it
+ * back to the loader.  Trusted only when it names our own dynamic section
+ * (NULL where binding is not lazy: LD_BIND_NOW, -z now).  The list is
+ * the one dl_iterate_phdr() walks, without its lock: the objects up to
+ * the C library were loaded at start and stay, and only an object
+ * opened later can be added or removed, at the end, past where the
+ * recording stops (the C library, which the library needs, comes
+ * before any of them); where this library was itself opened later, its
+ * constructor runs under the loader's lock, which every addition and
+ * removal takes. */
+extern ElfW(Addr) _GLOBAL_OFFSET_TABLE_[] TCPKEEP_HIDDEN;
+extern ElfW(Dyn) _DYNAMIC[] TCPKEEP_HIDDEN;
+
+static const struct link_map *own_map(void)
+{
+	const struct link_map *self =
+		(const struct link_map *)_GLOBAL_OFFSET_TABLE_[1];
+
+	return self != NULL && self->l_ld == _DYNAMIC ? self : NULL;
+}
+
+static bool record_chain(struct record *r)
+{
+	const struct link_map *l = own_map();
+
+	if (l == NULL)
+		return false;
+	r->searching = true;
+	for (l = l->l_next; l != NULL; l = l->l_next) {
+		if (nrecorded == TK_NEXT_OBJECTS_MAX ||
+		    record_one(r, read_dynamic(l->l_addr, l->l_ld,
+					       &recorded[nrecorded])))
+			break;
+	}
+	return true;
+}
+#else
+static bool record_chain(struct record *r)
+{
+	(void)r;
+	return false;
+}
+#endif
 
 bool tk_next_record(const char *last, const char *also)
 {
 	struct record r = { last, also, false, false };
 
 	nrecorded = 0;
-	(void)dl_iterate_phdr(record_visit, &r);
+	if (!record_chain(&r))
+		(void)dl_iterate_phdr(record_visit, &r);
 	return r.searching && r.trusted;
 }
 

@@ -29,9 +29,10 @@ TCPKEEP_HIDDEN bool tk_next_lookup(const char *const *names, size_t n,
 #define TK_NEXT_OBJECTS_MAX 64
 
 /* Records the objects after this library, in the loader's order, for
- * tk_next_find(): one dl_iterate_phdr() walk that reads each object's
- * dynamic section, up to and including the first object that defines
- * LAST (the C library's close(), say), and no further: a lookup of a name
+ * tk_next_find(): one walk of the loader's list (next.c says how) or of
+ * dl_iterate_phdr() that reads each object's dynamic section, up to and
+ * including the first object that defines LAST (the C library's
+ * close(), say), and no further: a lookup of a name
  * that object defines never reads past it.  True when that object also
  * defines ALSO; false when this library is not among the objects seen,
  * no object defines LAST, the one that does lacks ALSO, or more than

@@ -86,11 +86,12 @@
  * constructor, from another library's constructor, binds them all), and
  * the hooks call through the pointer without testing it first.  Our own hooks
  * are declared by their internal names, so the binder can tell when the
- * lookup handed back the hook itself. */
+ * lookup handed back the hook itself; hidden, so that their addresses are
+ * computed, not read from GOT entries the loader relocates at start. */
 #define TK_REAL_DECLARE(name, ret, args) \
 	typedef ret (*tk_##name##_fn) args; \
 	extern TCPKEEP_HIDDEN tk_##name##_fn tk_real_##name##_ptr; \
-	ret tk_hook_##name args;
+	TCPKEEP_HIDDEN ret tk_hook_##name args;
 TK_REAL_ALL(TK_REAL_DECLARE)
 #undef TK_REAL_DECLARE
 

@@ -13,10 +13,14 @@
  * then "done N" with the number of names.  The lookup of one name at a
  * time in the objects recorded at load (tk_next_record, tk_next_find)
  * must give the walk's answer for each: "DIFFER NAME lazy ..." if not,
- * "record failed" if the objects could not be recorded. */
+ * "record failed" if the objects could not be recorded; and before
+ * "done", "record walks N": how many times recording called
+ * dl_iterate_phdr() (none where it starts from the loader's own record
+ * of the object, on amd64 glibc with lazy binding). */
 #include "autoconfig.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,9 +51,29 @@ static const char *object_of(const void *addr)
 	return info.dli_fname;
 }
 
+/* The calls of dl_iterate_phdr(), next.c's (compiled in here) among them:
+ * the probe's definition is the first the loader finds. */
+static unsigned walks;
+
+int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *),
+		    void *data)
+{
+	typedef int (*iterate_fn)(int (*)(struct dl_phdr_info *, size_t,
+					  void *), void *);
+	void *sym = dlsym(RTLD_NEXT, "dl_iterate_phdr");
+	iterate_fn fn;
+
+	walks++;
+	if (sym == NULL)
+		return 0;
+	memcpy(&fn, &sym, sizeof fn);
+	return fn(callback, data);
+}
+
 __attribute__((constructor))
 static void probe(void)
 {
+	unsigned before;
 	void *addr[COUNT];
 	enum tk_next how[COUNT];
 	char line[512];
@@ -58,8 +82,10 @@ static void probe(void)
 		fprintf(stderr, "walk failed\n");
 		return;
 	}
+	before = walks;
 	if (!tk_next_record("close", "close"))
 		fprintf(stderr, "record failed\n");
+	fprintf(stderr, "record walks %u\n", walks - before);
 	for (size_t k = 0; k < COUNT; k++) {
 		void *want = dlsym(RTLD_NEXT, names[k]);
 		void *one = NULL;
