@@ -78,8 +78,7 @@ static void load(void)
 {
 	tk_real_load();
 	state_load();
-	listen_defers = config.enabled &&
-			!(options.unset & TK_PROG_DEFER_ACCEPT);
+	listen_defers = config.enabled && defer_asked();
 	if (config.enabled)
 		adopt_at_load();
 	socket_tcp_chosen = socket_tcp_for_config();

@@ -176,7 +176,7 @@ static void *work(void *arg)
 static int run_threads(int n)
 {
 	struct worker w[THREADS_MAX];
-	int errno_seen = 0;
+	int first_errno = 0;
 
 	if (n < 1 || n > THREADS_MAX)
 		fail("threads: 1 to 16");
@@ -195,13 +195,13 @@ static int run_threads(int n)
 			return 0;
 		}
 		if (w[i].errno_seen != 0)
-			errno_seen = w[i].errno_seen;
+			first_errno = w[i].errno_seen;
 	}
 	printf("threads %s\n", w[0].line);
-	if (errno_seen == 0)
+	if (first_errno == 0)
 		printf("errno kept\n");
 	else
-		printf("errno became %d\n", errno_seen);
+		printf("errno became %d\n", first_errno);
 	return 0;
 }
 

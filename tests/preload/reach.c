@@ -46,6 +46,7 @@
 
 #include "judge.h"
 
+__attribute__((noreturn))
 static void die(const char *what)
 {
 	fprintf(stderr, "reach: %s: %s\n", what, strerror(errno));
