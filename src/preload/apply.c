@@ -20,5 +20,4 @@ void tk_options_build(struct tk_options *opts, const struct tk_config *cfg)
 		if (!tk_effective_sets(&eff, (enum tk_opt)o))
 			opts->unset |= TK_PROG_BIT(o);
 	}
-	opts->set = TK_REAL(setsockopt);
 }

@@ -178,7 +178,7 @@ void defer_listener(int fd, bool tcp, const char *call)
 				"option holds for every peer";
 	}
 	if (why == NULL)
-		(void)options.set(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
+		(void)tk_real_setsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
 				  &options.value[TK_OPT_DEFER_ACCEPT],
 				  sizeof(int));
 	if (config.debug) {

@@ -360,8 +360,10 @@ tk_socket_fn tk_real_bound_socket(void)
 	return CURRENT(socket);
 }
 
-/* A stand-in's call: NAME bound, then called. */
-#define BOUND(name) bind_##name()
+/* A stand-in's call: NAME bound, then called.  A caller may hold the
+ * stand-in's address from before (tk_apply() reads the pointer once per
+ * socket): then NAME is bound already, and is called at once. */
+#define BOUND(name) CURRENT(name)
 
 static int first_socket(int domain, int type, int protocol)
 {
