@@ -63,7 +63,7 @@ TCPKEEP_HIDDEN void tk_options_build(struct tk_options *opts,
 /* One option of tk_apply(): 1 left alone (SKIP has its bit), 0 set, -1
  * refused by the kernel.  With LINE, its part of the debug line. */
 __attribute__((always_inline))
-static inline int tk_apply_one(tk_setsockopt_fn set, int fd,
+static inline int tk_apply_one(int fd,
 			       int level, int name, const int *value,
 			       unsigned bit, unsigned skip, unsigned unset,
 			       const char *label, struct tk_line *line)
@@ -78,7 +78,7 @@ static inline int tk_apply_one(tk_setsockopt_fn set, int fd,
 			tk_line_str(line, (unset & bit) ? "unset" : "program's");
 		return 1;
 	}
-	if (set(fd, level, name, value, sizeof(int)) != 0) {
+	if (TK_REAL(setsockopt)(fd, level, name, value, sizeof(int)) != 0) {
 		if (line != NULL) {
 			tk_line_str(line, "failed(errno ");
 			tk_line_long(line, errno);
@@ -113,10 +113,6 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 {
 	int *errno_p = &errno;
 	int saved_errno = *errno_p;
-	/* Read once per socket and kept in a register for every option:
-	 * bound at its first call (real.c), not at load, so that a process
-	 * that never sets an option never looks setsockopt() up. */
-	tk_setsockopt_fn set = TK_REAL(setsockopt);
 	unsigned skip = prog | unset;
 	bool proven = fresh;
 	int rc;
@@ -129,7 +125,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 	for (unsigned k = 0; k < TK_OPT_USER_TIMEOUT; k++) {
 		enum tk_opt o = tk_option_nth(k);
 
-		rc = tk_apply_one(set, fd, tk_option_rows[o].level,
+		rc = tk_apply_one(fd, tk_option_rows[o].level,
 				  tk_option_rows[o].optname, &opts->value[o],
 				  TK_PROG_BIT(o), skip, unset,
 				  tk_option_rows[o].label, line);
@@ -148,7 +144,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 				       ~TK_PROG_DEFER_ACCEPT)) != 0, 0)) {
 #pragma GCC unroll 16
 		for (unsigned o = TK_OPT_SYNCNT; o < TK_OPT_DEFER_ACCEPT; o++) {
-			rc = tk_apply_one(set, fd, tk_option_rows[o].level,
+			rc = tk_apply_one(fd, tk_option_rows[o].level,
 					  tk_option_rows[o].optname,
 					  &opts->value[o], TK_PROG_BIT(o), skip,
 					  unset, tk_option_rows[o].label, line);
@@ -159,7 +155,7 @@ static inline int tk_apply(int fd, const struct tk_options *opts,
 		*errno_p = saved_errno;
 		return -1;
 	}
-	(void)tk_apply_one(set, fd, tk_option_rows[TK_OPT_KEEPALIVE].level,
+	(void)tk_apply_one(fd, tk_option_rows[TK_OPT_KEEPALIVE].level,
 			   tk_option_rows[TK_OPT_KEEPALIVE].optname,
 			   &opts->value[TK_OPT_KEEPALIVE],
 			   TK_PROG_BIT(TK_OPT_KEEPALIVE), skip, unset,
