@@ -33,6 +33,8 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 /* Twice the size of the record: close() indexes it with the number
  * masked to 21 bits instead of testing it (fdstate.h), and the upper half
@@ -49,7 +51,7 @@ tk_fd_entry tk_fd_table[2 * TK_FDSTATE_SIZE] __attribute__((aligned(4096)));
 __attribute__((noinline))
 static bool table_is_ours(void)
 {
-	long self = syscall(SYS_getpid);
+	long self = tk_sys_getpid();
 	long owner = __atomic_load_n(&table_owner.pid, __ATOMIC_RELAXED);
 	int saved_errno;
 	bool ours = true;
@@ -63,10 +65,11 @@ static bool table_is_ours(void)
 	 * finds it first: its parent then shares its memory.  Refused, the
 	 * far likelier fork() child is assumed. */
 	if (owner == 0)
-		ours = syscall(SYS_kcmp, self, syscall(SYS_getppid), 1,
-			       0UL, 0UL) != 0;
+		ours = tk_syscall(SYS_kcmp, self,
+				  tk_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0),
+				  1, 0, 0, 0) != 0;
 	else
-		ours = syscall(SYS_kcmp, self, owner, 1, 0UL, 0UL) > 0;
+		ours = tk_syscall(SYS_kcmp, self, owner, 1, 0, 0, 0) > 0;
 #else
 	ours = owner == 0;
 #endif
@@ -223,13 +226,13 @@ static bool pages_in_use(unsigned char *used, unsigned long pagesize,
 	uint64_t map[32];
 	off_t at = (off_t)(((uintptr_t)tk_fd_table / pagesize + first) *
 			   sizeof map[0]);
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int fd = tk_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	bool ok = fd >= 0;
 
 	for (size_t page = first; ok && page <= last;) {
 		size_t n = last - page + 1 < 32 ? last - page + 1 : 32;
 
-		if (pread(fd, map, n * sizeof map[0], at) !=
+		if (tk_sys_pread(fd, map, n * sizeof map[0], at) !=
 		    (ssize_t)(n * sizeof map[0])) {
 			ok = false;
 			break;
@@ -248,9 +251,8 @@ static bool pages_in_use(unsigned char *used, unsigned long pagesize,
 void tk_fd_forget_range(unsigned first, unsigned last)
 {
 	unsigned char used[TK_FDSTATE_SIZE / (4096 / sizeof(tk_fd_entry)) + 1];
-	/* Asked here, not at load: sysconf() would cost every process its
-	 * symbol lookup at start.  STEP: the entries in one page. */
-	unsigned long pagesize = (unsigned long)sysconf(_SC_PAGESIZE);
+	/* STEP: the entries in one page. */
+	unsigned long pagesize = page_size;
 	unsigned long step = pagesize / sizeof(tk_fd_entry);
 
 	if (first >= TK_FDSTATE_SIZE || first > last)

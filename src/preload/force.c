@@ -33,6 +33,8 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 /* The debug line for a program call that force mode kept from the
  * kernel. */
@@ -61,8 +63,8 @@ static bool read_caller_int(const void *from, int *to)
 	struct iovec local = { to, sizeof *to };
 	struct iovec remote = { (void *)(uintptr_t)from, sizeof *to };
 
-	return syscall(SYS_process_vm_readv, syscall(SYS_getpid), &local, 1UL,
-		       &remote, 1UL, 0UL) == (long)sizeof *to;
+	return tk_syscall(SYS_process_vm_readv, tk_sys_getpid(), &local, 1,
+			  &remote, 1, 0) == (long)sizeof *to;
 #else
 	(void)from;
 	(void)to;
@@ -78,12 +80,12 @@ static bool still_managed(int fd)
 	int value = 0;
 	socklen_t len = sizeof value;
 
-	if (getsockopt(fd, IPPROTO_TCP, TK_TCP_IDLE, &value, &len) != 0)
+	if (tk_sys_getsockopt(fd, IPPROTO_TCP, TK_TCP_IDLE, &value, &len) != 0)
 		return false;
 	if (!(options.unset & TK_PROG_IDLE))
 		return value == options.value[TK_OPT_IDLE];
 	len = sizeof value;
-	return getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &value, &len) == 0 &&
+	return tk_sys_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &value, &len) == 0 &&
 	       value != 0;
 }
 

@@ -136,7 +136,7 @@ static int seen_before(int fd, struct load_scan *scan)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0)
+	if (tk_sys_fstat(fd, &st) != 0)
 		return -1;
 	for (unsigned i = 0; i < scan->seen; i++)
 		if (scan->socket[i].dev == st.st_dev &&
@@ -183,7 +183,7 @@ static void adopt_handed(int fd, struct load_scan *scan)
 
 	if (idle < 0)
 		return;
-	if (getpeername(fd, (struct sockaddr *)&peer, &peerlen) != 0) {
+	if (tk_sys_getpeername(fd, (struct sockaddr *)&peer, &peerlen) != 0) {
 		adopt_listener(fd, scan);
 		return;
 	}
@@ -206,7 +206,7 @@ static void adopt_handed(int fd, struct load_scan *scan)
 		int service_port = -1;
 
 		if (rules_need_port &&
-		    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		    tk_sys_getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
 			service_port = port_of((struct sockaddr *)&local,
 					       locallen);
 		why = tk_decide(&config, TK_CALL_ACCEPT,

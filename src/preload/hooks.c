@@ -114,7 +114,7 @@ bool ready_slow(void)
 			return true;
 		if (__atomic_load_n(&init_tid, __ATOMIC_ACQUIRE) == self)
 			return false;
-		sched_yield();
+		tk_sys_sched_yield();
 	}
 	return false;
 }
@@ -149,7 +149,7 @@ static const char *socket_label(int fd)
 	int saved_errno = errno;
 
 #ifdef SO_DOMAIN
-	(void)getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	(void)tk_sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
 #endif
 	errno = saved_errno;
 	return family_name(domain);
@@ -351,11 +351,11 @@ static inline const char *incoming_verdict(int fd, bool want_peer,
 	*peerlen = 0;
 	if (rules_need_peer || want_peer) {
 		*peerlen = sizeof *peer;
-		if (getpeername(fd, (struct sockaddr *)peer, peerlen) == 0)
+		if (tk_sys_getpeername(fd, (struct sockaddr *)peer, peerlen) == 0)
 			*peerp = (struct sockaddr *)peer;
 	}
 	if (rules_need_port &&
-	    getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+	    tk_sys_getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
 		service_port = port_of((struct sockaddr *)&local, locallen);
 	return tk_decide(&config, TK_CALL_ACCEPT, *peerp, *peerlen,
 			 service_port);

@@ -8,6 +8,7 @@ src_libtcpkeep_la_SOURCES = \
 	src/preload/library.c src/preload/manage.h \
 	src/preload/state.h src/preload/hooks.h \
 	src/preload/real.c src/preload/real.h \
+	src/preload/libc.c \
 	src/preload/next.c src/preload/next.h \
 	src/preload/fdstate.h \
 	src/preload/apply.c src/preload/apply.h \

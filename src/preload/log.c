@@ -88,7 +88,7 @@ void tk_line_start(struct tk_line *line)
 {
 	line->len = 0;
 	tk_line_str(line, "tcpkeep[");
-	tk_line_long(line, (long)getpid());
+	tk_line_long(line, tk_sys_getpid());
 	tk_line_str(line, "]: ");
 }
 
@@ -177,8 +177,8 @@ void tk_line_addr(struct tk_line *line, const struct sockaddr *addr,
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
+		ssize_t n = tk_sys_write(fd, buf, len);
+		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			return;
@@ -212,10 +212,10 @@ static void send_syslog(const struct tk_line *line, enum tk_log_level level)
 	fd = tk_real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	failed = sendto(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT,
-			(struct sockaddr *)&sun, sizeof sun) < 0 ? errno : 0;
-	close(fd);
-	if (failed != EPROTOTYPE)
+	failed = (int)tk_sys_sendto(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT,
+				    (struct sockaddr *)&sun, sizeof sun);
+	(void)TK_REAL(close)(fd);
+	if (failed != -EPROTOTYPE)
 		return;
 
 	fd = tk_real_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -224,8 +224,9 @@ static void send_syslog(const struct tk_line *line, enum tk_log_level level)
 		return;
 	msg[n++] = '\0';
 	if (tk_real_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
-		(void)send(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
+		(void)tk_sys_sendto(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT,
+				    NULL, 0);
+	(void)TK_REAL(close)(fd);
 }
 
 /* Descriptor 2 is still the stderr the process started with: open, the
@@ -235,7 +236,7 @@ static bool stderr_unchanged(void)
 {
 	struct stat st;
 
-	return stderr_usable && fstat(STDERR_FILENO, &st) == 0 &&
+	return stderr_usable && tk_sys_fstat(STDERR_FILENO, &st) == 0 &&
 	       !S_ISSOCK(st.st_mode) && st.st_dev == stderr_dev &&
 	       st.st_ino == stderr_ino;
 }
@@ -252,24 +253,24 @@ static void write_stderr(struct tk_line *line)
  * open could be closed or reused by the program, and our lines would land
  * in one of its files or sockets), never through a symbolic link, without
  * waiting for a FIFO's reader, created 0600 (lines name peers), and
- * written only when it is a regular file.  Returns 0, or -1 with the
+ * written only when it is a regular file.  Returns 0, or the negative
  * errno of the failure (EINVAL: not a regular file). */
 static int write_file(struct tk_line *line)
 {
 	struct stat st;
-	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-		      O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+	int fd = tk_sys_open_mode(log_path, O_WRONLY | O_APPEND | O_CREAT |
+				  O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				  O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
+		return fd;
+	if (tk_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)TK_REAL(close)(fd);
+		return -EINVAL;
 	}
 	line->text[line->len] = '\n';
 	write_all(fd, line->text, line->len + 1);
-	close(fd);
+	(void)TK_REAL(close)(fd);
 	return 0;
 }
 
@@ -308,10 +309,13 @@ void tk_log_emit(struct tk_line *line, enum tk_log_level level)
 	case TK_LOG_SYSLOG:
 		send_syslog(line, level);
 		break;
-	case TK_LOG_FILE:
-		if (write_file(line) < 0)
-			file_fallback(line, errno);
+	case TK_LOG_FILE: {
+		int failed = write_file(line);
+
+		if (failed < 0)
+			file_fallback(line, -failed);
 		break;
+	}
 	case TK_LOG_STDERR:
 	default:
 		write_stderr(line);
@@ -339,13 +343,4 @@ void tk_log_bad_value(void *ctx, const char *var, const char *value,
 	tk_line_str(&line, "': expected ");
 	tk_line_str(&line, accepted);
 	tk_log_emit(&line, TK_LOG_WARNING);
-}
-
-/* Every memcpy() of the library, the common code's included: the linker
- * sends them here (configure.ac says why), and memmove() has had one
- * version in every glibc. */
-TCPKEEP_HIDDEN void *__wrap_memcpy(void *dst, const void *src, size_t n);
-void *__wrap_memcpy(void *dst, const void *src, size_t n)
-{
-	return memmove(dst, src, n);
 }

@@ -34,6 +34,8 @@
 #include "preload/log.h"
 #include "preload/real.h"
 #include "preload/manage.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 void debug_start(struct tk_line *line, int fd, const char *call)
 {
@@ -97,7 +99,7 @@ static bool keepalive_already_on(int fd)
 	int on = 0;
 	socklen_t len = sizeof on;
 	int saved_errno = errno;
-	bool already = getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
+	bool already = tk_sys_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
 
 	errno = saved_errno;
 	return already;
@@ -161,7 +163,7 @@ void defer_listener(int fd, bool tcp, const char *call)
 		}
 		if (!config.force &&
 		    (!tk_fd_in_table(fd) ||
-		     (getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, &now,
+		     (tk_sys_getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, &now,
 				 &len) == 0 && now != 0)))
 			goto restore;
 	}
@@ -170,7 +172,7 @@ void defer_listener(int fd, bool tcp, const char *call)
 	else if (filtering) {
 		int port = -1;
 
-		if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		if (tk_sys_getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
 			port = port_of((struct sockaddr *)&local, locallen);
 		why = tk_decide(&config, TK_CALL_ACCEPT, NULL, 0, port);
 		if (why == NULL && rules_need_peer)

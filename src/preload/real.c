@@ -39,6 +39,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@
 #include <unistd.h>
 
 #include "preload/next.h"
+#include "common/glibc-floor.h"
+#include "common/sys.h"
 
 typedef void (*any_fn)(void);
 
@@ -59,6 +62,25 @@ enum { TK_REAL_ALL(INDEX) REAL_COUNT };
  * relocation per name at every start. */
 static const char real_names[REAL_COUNT][16] = { TK_REAL_ALL(NAME) };
 
+/* abort(), found as the hooks' functions are: the C library's, where
+ * it could be found; else the same signal, sent to this thread, and a
+ * trap should it be caught or ignored. */
+__attribute__((noreturn))
+static void die(void)
+{
+	typedef void (*abort_fn)(void);
+	void *sym = tk_real_next("abort");
+	abort_fn fn;
+
+	if (sym != NULL) {
+		memcpy(&fn, &sym, sizeof fn);
+		fn();
+	}
+	(void)tk_syscall(SYS_tgkill, tk_sys_getpid(), tk_sys_gettid(), SIGABRT,
+			 0, 0, 0);
+	__builtin_trap();
+}
+
 /* FN, what was found for NAME, unless it is nothing or our own hook (no C
  * library after us): then nothing can work, and we say so. */
 static any_fn checked(const char *name, any_fn fn, any_fn own_hook)
@@ -66,13 +88,11 @@ static any_fn checked(const char *name, any_fn fn, any_fn own_hook)
 	if (fn == NULL || fn == own_hook) {
 		static const char head[] = "tcpkeep: cannot find the real ";
 		static const char tail[] = "() after this library; aborting\n";
-		ssize_t ignored;
 
-		ignored = write(STDERR_FILENO, head, sizeof head - 1);
-		ignored = write(STDERR_FILENO, name, strlen(name));
-		ignored = write(STDERR_FILENO, tail, sizeof tail - 1);
-		(void)ignored;
-		abort();
+		(void)tk_sys_write(STDERR_FILENO, head, sizeof head - 1);
+		(void)tk_sys_write(STDERR_FILENO, name, strlen(name));
+		(void)tk_sys_write(STDERR_FILENO, tail, sizeof tail - 1);
+		die();
 	}
 	return fn;
 }
@@ -236,12 +256,13 @@ static void no_closefrom(int fd)
 	int saved_errno = errno;
 
 # ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)fd, ~0u, 0u) == 0) {
+	if (tk_syscall(SYS_close_range, (unsigned)fd, ~0u, 0u, 0, 0, 0) == 0) {
 		errno = saved_errno;
 		return;
 	}
 # endif
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur > INT_MAX)
+	if (tk_sys_getrlimit(RLIMIT_NOFILE, &lim) != 0 ||
+	    lim.rlim_cur > INT_MAX)
 		lim.rlim_cur = INT_MAX;
 	for (rlim_t n = (rlim_t)fd; n < lim.rlim_cur; n++)
 		(void)TK_REAL(close)((int)n);

@@ -76,11 +76,14 @@ static void scan_rules(const struct tk_rules *rules)
 /* The load-once state: everything the configuration decides, once the
  * real functions are bound (the parser's warnings may need them). */
 bool secure_at_load;
+unsigned long page_size;
 
 /* getauxval(AT_SECURE), from the C library found the way the hooks find
  * theirs: an import would cost every process a lazy binding, and the
  * loader a check of the glibc version that brought it (2.16).  Without
- * one, secure (the environment then names nothing). */
+ * one, secure (the environment then names nothing).  The page size
+ * (sysconf()'s, from the same vector) is taken on the way, for the
+ * closefrom() hooks, which must not look a function up. */
 static bool secure_execution(void)
 {
 #if defined HAVE_GETAUXVAL && defined AT_SECURE
@@ -94,9 +97,13 @@ static bool secure_execution(void)
 		return true;
 	memcpy(&fn, &sym, sizeof fn);
 	secure = fn(AT_SECURE) != 0;
+# ifdef AT_PAGESZ
+	page_size = fn(AT_PAGESZ);
+# endif
 	errno = saved_errno;
 	return secure;
 #else
+	page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	return tk_secure_execution();
 #endif
 }

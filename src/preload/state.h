@@ -30,6 +30,8 @@ extern TCPKEEP_HIDDEN union tk_owner table_owner;
 extern TCPKEEP_HIDDEN tk_fd_entry close_guard;
 /* A secure-execution process (AT_SECURE), as the load found it. */
 extern TCPKEEP_HIDDEN bool secure_at_load;
+/* The page size, as the load found it; 0: unknown. */
+extern TCPKEEP_HIDDEN unsigned long page_size;
 
 TCPKEEP_HIDDEN void state_load(void);
 TCPKEEP_HIDDEN int port_of(const struct sockaddr *addr, socklen_t len);
