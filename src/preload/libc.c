@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "preload/export.h"
 #include "preload/real.h"
@@ -160,6 +161,35 @@ void *__wrap_memmove(void *dst, const void *src, size_t n)
 		OPAQUE(d);
 	}
 	return dst;
+}
+
+/* What the C library does on a failed check of -fstack-protector and
+ * _FORTIFY_SOURCE, as hardened builds compile the library: a line on
+ * stderr, and abort(). */
+static void __attribute__((noreturn)) check_failed(const char *line,
+						   size_t n)
+{
+	(void)tk_sys_write(STDERR_FILENO, line, n);
+	tk_abort();
+}
+
+TCPKEEP_HIDDEN __attribute__((noreturn)) void __wrap___stack_chk_fail(void);
+void __wrap___stack_chk_fail(void)
+{
+	static const char line[] = "*** stack smashing detected ***: terminated\n";
+
+	check_failed(line, sizeof line - 1);
+}
+
+TCPKEEP_HIDDEN void *__wrap___memcpy_chk(void *dst, const void *src,
+					 size_t n, size_t room);
+void *__wrap___memcpy_chk(void *dst, const void *src, size_t n, size_t room)
+{
+	static const char line[] = "*** buffer overflow detected ***: terminated\n";
+
+	if (n > room)
+		check_failed(line, sizeof line - 1);
+	return __wrap_memmove(dst, src, n);
 }
 
 /* Also keeps the library off memcpy()'s second glibc version on x86-64

@@ -161,14 +161,14 @@ void tk_line_addr(struct tk_line *line, const struct sockaddr *addr,
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)addr;
 		line_ipv4(line, (const unsigned char *)&sin->sin_addr);
 		append(line, ":", 1);
-		tk_line_long(line, ntohs(sin->sin_port));
+		tk_line_long(line, tk_port_number(sin->sin_port));
 	} else if (addr != NULL && addr->sa_family == AF_INET6 &&
 		   len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)addr;
 		append(line, "[", 1);
 		line_ipv6(line, sin6->sin6_addr.s6_addr);
 		append(line, "]:", 2);
-		tk_line_long(line, ntohs(sin6->sin6_port));
+		tk_line_long(line, tk_port_number(sin6->sin6_port));
 	} else {
 		append(line, "?", 1);
 	}

@@ -5,6 +5,7 @@
 #define TCPKEEP_LOG_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "common/config.h"
@@ -35,5 +36,16 @@ void tk_log_emit(struct tk_line *line, enum tk_log_level level);
  * struct tk_config being loaded. */
 void tk_log_bad_value(void *ctx, const char *var, const char *value,
 		      const char *accepted);
+
+/* A port in network order as a number: ntohs() is a function of musl's,
+ * which would be one more import for every process to look up. */
+static inline int tk_port_number(in_port_t port)
+{
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16(port);
+#else
+	return ntohs(port);
+#endif
+}
 
 #endif

@@ -62,11 +62,7 @@ enum { TK_REAL_ALL(INDEX) REAL_COUNT };
  * relocation per name at every start. */
 static const char real_names[REAL_COUNT][16] = { TK_REAL_ALL(NAME) };
 
-/* abort(), found as the hooks' functions are: the C library's, where
- * it could be found; else the same signal, sent to this thread, and a
- * trap should it be caught or ignored. */
-__attribute__((noreturn))
-static void die(void)
+void tk_abort(void)
 {
 	typedef void (*abort_fn)(void);
 	void *sym = tk_real_next("abort");
@@ -92,7 +88,7 @@ static any_fn checked(const char *name, any_fn fn, any_fn own_hook)
 		(void)tk_sys_write(STDERR_FILENO, head, sizeof head - 1);
 		(void)tk_sys_write(STDERR_FILENO, name, strlen(name));
 		(void)tk_sys_write(STDERR_FILENO, tail, sizeof tail - 1);
-		die();
+		tk_abort();
 	}
 	return fn;
 }

@@ -161,6 +161,12 @@ TCPKEEP_HIDDEN void tk_real_load(void);
  * would otherwise cost a lazy binding and a symbol version to check. */
 TCPKEEP_HIDDEN void *tk_real_next(const char *name);
 
+/* abort(), found as the hooks' functions are: the C library's, where
+ * it can be found; else the same signal, sent to this thread, and a trap
+ * should it be caught or ignored.  Not an import: every process would
+ * pay for its lookup at start. */
+TCPKEEP_HIDDEN __attribute__((noreturn)) void tk_abort(void);
+
 /* The real socket(), bound now if it was not yet. */
 TCPKEEP_HIDDEN tk_socket_fn tk_real_bound_socket(void);
 

@@ -147,10 +147,10 @@ int port_of(const struct sockaddr *addr, socklen_t len)
 	if (addr->sa_family == AF_INET &&
 	    len >= (socklen_t)(offsetof(struct sockaddr_in, sin_port) +
 			       sizeof(in_port_t)))
-		return ntohs(((const struct sockaddr_in *)(const void *)addr)->sin_port);
+		return tk_port_number(((const struct sockaddr_in *)(const void *)addr)->sin_port);
 	if (addr->sa_family == AF_INET6 &&
 	    len >= (socklen_t)(offsetof(struct sockaddr_in6, sin6_port) +
 			       sizeof(in_port_t)))
-		return ntohs(((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
+		return tk_port_number(((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
 	return -1;
 }
