@@ -230,8 +230,10 @@ static bool pages_in_use(unsigned char *used, unsigned long pagesize,
 	bool ok = fd >= 0;
 
 	for (size_t page = first; ok && page <= last;) {
-		size_t n = last - page + 1 < 32 ? last - page + 1 : 32;
+		size_t n = last - page + 1;
 
+		if (n > 32)
+			n = 32;
 		if (tk_sys_pread(fd, map, n * sizeof map[0], at) !=
 		    (ssize_t)(n * sizeof map[0])) {
 			ok = false;
