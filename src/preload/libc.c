@@ -47,6 +47,9 @@ WRAP(size_t, strlen, (const char *))
 WRAP(char *, strrchr, (const char *, int))
 WRAP(void *, memmove, (void *, const void *, size_t))
 WRAP(void *, memcpy, (void *, const void *, size_t))
+WRAP(void *, memset, (void *, int, size_t))
+WRAP(int, memcmp, (const void *, const void *, size_t))
+WRAP(int, bcmp, (const void *, const void *, size_t))
 
 #ifdef TK_SYS_RAW
 /* A system call's result as the C library returns it. */
@@ -161,6 +164,43 @@ void *__wrap_memmove(void *dst, const void *src, size_t n)
 		OPAQUE(d);
 	}
 	return dst;
+}
+
+/* Eight bytes at a time, then the rest: what the compilers ask of it
+ * is a table of a few hundred bytes zeroed at load. */
+void *__wrap_memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	unsigned long long w = 0x0101010101010101ULL * (unsigned char)c;
+
+	for (; n >= sizeof w; n -= sizeof w) {
+		__builtin_memcpy(d, &w, sizeof w);
+		d += sizeof w;
+		OPAQUE(d);
+	}
+	for (; n > 0; n--) {
+		*d++ = (unsigned char)c;
+		OPAQUE(d);
+	}
+	return dst;
+}
+
+int __wrap_memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	for (; n > 0; n--, p++, q++) {
+		OPAQUE(p);
+		if (*p != *q)
+			return *p < *q ? -1 : 1;
+	}
+	return 0;
+}
+
+/* memcmp() whose caller only asks "equal?", as clang emits it. */
+int __wrap_bcmp(const void *a, const void *b, size_t n)
+{
+	return __wrap_memcmp(a, b, n);
 }
 
 /* What the C library does on a failed check of -fstack-protector and
