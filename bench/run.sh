@@ -99,21 +99,34 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpkeep-bench.XXXXXX") || die "mktemp failed"
 server_pid=
 stats_was=
 stats_cg=
+# remove_cg DIR: detaches eBPF mode from the cgroup DIR and removes it,
+# once the processes it still holds (the holder's children, which die with
+# it but may not have yet) are gone: killed by PID, waited for at most 100
+# short sleeps.
+remove_cg() {
+	"$bpf" detach "$1" >/dev/null 2>&1
+	rc_n=0
+	while [ -s "$1/cgroup.procs" ] && [ "$rc_n" -lt 100 ]; do
+		# shellcheck disable=SC2046 # one PID per word
+		kill -9 $(cat "$1/cgroup.procs") 2>/dev/null
+		rc_n=$((rc_n + 1))
+		sleep 0.1 2>/dev/null || sleep 1
+	done
+	rmdir "$1" 2>/dev/null || echo "bench: could not remove the cgroup $1" >&2
+}
 cleanup() {
 	if [ -n "$stats_was" ]; then
 		echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 	fi
 	if [ -n "$stats_cg" ]; then
-		"$bpf" detach "$stats_cg" >/dev/null 2>&1
-		rmdir "$stats_cg" 2>/dev/null
+		remove_cg "$stats_cg"
 	fi
 	if [ -n "${hold_pid:-}" ]; then
 		kill "$hold_pid" 2>/dev/null
 		wait "$hold_pid" 2>/dev/null
 	fi
 	if [ -n "${fix_cg:-}" ]; then
-		"$bpf" detach "$fix_cg" >/dev/null 2>&1
-		rmdir "$fix_cg" 2>/dev/null
+		remove_cg "$fix_cg"
 	fi
 	if [ -n "$server_pid" ]; then
 		kill "$server_pid" 2>/dev/null
@@ -397,7 +410,7 @@ if [ -n "$have_bpf" ]; then
 		bpf_stats_case client-only tcp "$port"
 		stop_server
 		bpf_stats_case same-process local
-		rmdir "$stats_cg" 2>/dev/null
+		remove_cg "$stats_cg"
 		stats_cg=
 		echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
 		echo "   kernel.bpf_stats_enabled restored to $stats_was"
@@ -871,8 +884,7 @@ if [ -n "$fix_cg" ]; then
 	# shellcheck disable=SC2086
 	pid_summary=$("$helper" pid -- $fix_pids | tail -n 1)
 	stop_hold
-	"$bpf" detach "$fix_cg" >/dev/null 2>&1
-	rmdir "$fix_cg" 2>/dev/null
+	remove_cg "$fix_cg"
 	fix_cg=
 	fix_med() {
 		awk -v k="$1" '$1 == k { print $2 }' "$tmp/fix.ms" | median

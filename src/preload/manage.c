@@ -163,8 +163,8 @@ void defer_listener(int fd, bool tcp, const char *call)
 		}
 		if (!config.force &&
 		    (!tk_fd_in_table(fd) ||
-		     (tk_sys_getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT, &now,
-				 &len) == 0 && now != 0)))
+		     (tk_sys_getsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
+					&now, &len) == 0 && now != 0)))
 			goto restore;
 	}
 	if ((entry & TK_PROG_DEFER_ACCEPT) && !config.force)
@@ -172,7 +172,8 @@ void defer_listener(int fd, bool tcp, const char *call)
 	else if (filtering) {
 		int port = -1;
 
-		if (tk_sys_getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		if (tk_sys_getsockname(fd, (struct sockaddr *)&local,
+				       &locallen) == 0)
 			port = port_of((struct sockaddr *)&local, locallen);
 		why = tk_decide(&config, TK_CALL_ACCEPT, NULL, 0, port);
 		if (why == NULL && rules_need_peer)
@@ -181,8 +182,8 @@ void defer_listener(int fd, bool tcp, const char *call)
 	}
 	if (why == NULL)
 		(void)tk_real_setsockopt(fd, IPPROTO_TCP, TK_TCP_DEFER_ACCEPT,
-				  &options.value[TK_OPT_DEFER_ACCEPT],
-				  sizeof(int));
+					 &options.value[TK_OPT_DEFER_ACCEPT],
+					 sizeof(int));
 	if (config.debug) {
 		struct tk_line line;
 
