@@ -113,7 +113,6 @@ static void list_fds(struct tk_scan *s, int procfd, const char *name,
 			close(dfd);
 		return;
 	}
-	p->first = s->nsocks;
 	while ((e = readdir(dir)) != NULL) {
 		ssize_t n;
 		char *end;
@@ -163,6 +162,10 @@ static void add_proc(struct tk_scan *s, int procfd, pid_t pid)
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof *p);
 	p->pid = pid;
+	/* Its range of s->socks, empty until list_fds() fills it: also
+	 * where the table is cut back to when it ends meanwhile (0 would
+	 * drop the sockets of every process before it). */
+	p->first = s->nsocks;
 	/* The process first, then its files: /proc/PID could be another
 	 * process by the time its sockets are taken. */
 	p->pidfd = tk_pidfd_open(pid);

@@ -8,6 +8,9 @@
  * TK_RACE_OPEN=P  pause at the first open() of the path P (the helper
  *                 enters a process's network namespace through
  *                 /proc/PID/ns/net);
+ * TK_RACE_OPENAT=P  pause at the first openat() of the relative path P
+ *                 (the helper lists a process's descriptors through
+ *                 openat() of PID/fd in /proc);
  * TK_RACE_DIR=D   where to pause: create D/go, then wait (at most 20 s)
  *                 for D/done before making the call.
  * Without TK_RACE_DIR it only passes the calls on.  The helper reaches
@@ -68,6 +71,31 @@ int open(const char *path, int flags, ...)
 	if (want != NULL && strcmp(path, want) == 0)
 		hold();
 	return real_open(path, flags, mode);
+}
+
+static int real_openat(int dir, const char *path, int flags, mode_t mode)
+{
+	static int (*next)(int, const char *, int, ...);
+
+	if (next == NULL)
+		next = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	return next(dir, path, flags, mode);
+}
+
+__attribute__((visibility("default")))
+int openat(int dir, const char *path, int flags, ...)
+{
+	const char *want = getenv("TK_RACE_OPENAT");
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if (want != NULL && strcmp(path, want) == 0)
+		hold();
+	return real_openat(dir, path, flags, mode);
 }
 
 /* Every architecture passes up to six integer arguments; reading all six
