@@ -37,6 +37,17 @@ def usage(doc):
     sys.stderr.write(doc)
     sys.exit(2)
 
+
+def recv_line(sock):
+    """Bytes up to and including the first newline; fewer at EOF."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(64)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
 # ---------------------------------------------------------------- policy
 POLICY = """    peer.py ports COUNT
         prints a port P such that P .. P+COUNT-1 are free on every address
@@ -276,13 +287,9 @@ def wire_serve(port):
 def wire_connect(host, port, send_after):
     sock = socket.create_connection((host, port), timeout=10)
     sock.settimeout(None)
-    greeting = b""
-    while not greeting.endswith(b"\n"):
-        chunk = sock.recv(64)
-        if not chunk:
-            emit("eof t=0")
-            return
-        greeting += chunk
+    if not recv_line(sock).endswith(b"\n"):
+        emit("eof t=0")
+        return
     t0 = time.monotonic()
     emit("connected t=0 boot=%.3f" % time.clock_gettime(time.CLOCK_BOOTTIME))
     hold(sock, t0, send_after)
@@ -468,12 +475,7 @@ def running_connect(host, port, own):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, own)
     sock.connect((host, port))
-    greeting = b""
-    while not greeting.endswith(b"\n"):
-        part = sock.recv(64)
-        if not part:
-            break
-        greeting += part
+    recv_line(sock)
     t0 = time.monotonic()
     emit("connected t=0")
     while True:

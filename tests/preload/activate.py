@@ -29,6 +29,10 @@ import sys
 
 from handexec import hand_over
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "lib"))
+from peer import recv_line  # noqa: E402 (tests/lib, found above)
+
 TIMEOUT = 20
 
 
@@ -37,12 +41,7 @@ def serve(fd):
     listener.settimeout(TIMEOUT)
     conn, _ = listener.accept()
     conn.settimeout(TIMEOUT)
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(64)
-        if not chunk:
-            break
-        data += chunk
+    recv_line(conn)
     conn.sendall(b"keepalive=%d defer_accept=%d\n" % (
         conn.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0,
         listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT)))

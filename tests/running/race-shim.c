@@ -57,19 +57,33 @@ static void hold(void)
 		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
 }
 
+/* Holds the caller when PATH is the one the variable VAR names. */
+static void hold_at(const char *var, const char *path)
+{
+	const char *want = getenv(var);
+
+	if (want != NULL && strcmp(path, want) == 0)
+		hold();
+}
+
+/* MODE, open()'s and openat()'s last argument: given only with O_CREAT or
+ * O_TMPFILE. */
+#define MODE_ARG(flags, mode) \
+	do { \
+		va_list ap; \
+		va_start(ap, flags); \
+		if (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE) \
+			(mode) = va_arg(ap, mode_t); \
+		va_end(ap); \
+	} while (0)
+
 __attribute__((visibility("default")))
 int open(const char *path, int flags, ...)
 {
-	const char *want = getenv("TK_RACE_OPEN");
 	mode_t mode = 0;
-	va_list ap;
 
-	va_start(ap, flags);
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		mode = va_arg(ap, mode_t);
-	va_end(ap);
-	if (want != NULL && strcmp(path, want) == 0)
-		hold();
+	MODE_ARG(flags, mode);
+	hold_at("TK_RACE_OPEN", path);
 	return real_open(path, flags, mode);
 }
 
@@ -85,16 +99,10 @@ static int real_openat(int dir, const char *path, int flags, mode_t mode)
 __attribute__((visibility("default")))
 int openat(int dir, const char *path, int flags, ...)
 {
-	const char *want = getenv("TK_RACE_OPENAT");
 	mode_t mode = 0;
-	va_list ap;
 
-	va_start(ap, flags);
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		mode = va_arg(ap, mode_t);
-	va_end(ap);
-	if (want != NULL && strcmp(path, want) == 0)
-		hold();
+	MODE_ARG(flags, mode);
+	hold_at("TK_RACE_OPENAT", path);
 	return real_openat(dir, path, flags, mode);
 }
 
