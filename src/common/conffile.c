@@ -226,7 +226,6 @@ enum tk_conf_state tk_conf_read(struct tk_conf *c, const char *path)
 	return c->state;
 }
 
-
 /* What the scans of a line stop at: its end ('\n', or a NUL: the text's
  * end, or one inside the line), its comment, the '=' after its key; and
  * the blanks trimmed around a line, a key, a value, a section's name. */
@@ -361,7 +360,6 @@ static void check_one(struct tk_conf *c, int n, const char *key,
 	tk_config_defaults(&scratch);
 	(void)tk_config_apply(&scratch, one_lookup, &o, one_warn, &o, NULL);
 }
-
 
 static char *scan(char *p, unsigned stop)
 {
@@ -635,16 +633,7 @@ size_t tk_conf_message(const struct tk_conf *c, unsigned i, char *buf,
 const char *tk_conf_path(tk_lookup_fn lookup, void *lookup_ctx,
 			 tk_warn_fn warn, void *warn_ctx)
 {
-	const char *value;
-
-	/* The library's snapshot by index: no name compared. */
-	if (lookup == tk_env_snapshot_lookup) {
-		const struct tk_env *env = lookup_ctx;
-
-		value = env->secure ? NULL : env->value[TK_NAME_CONFIG];
-	} else {
-		value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
-	}
+	const char *value = lookup(lookup_ctx, "TCPKEEP_CONFIG", true);
 
 	if (value == NULL)
 		return TK_CONF_PATH;

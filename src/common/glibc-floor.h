@@ -11,8 +11,8 @@
  *           which every later glibc still exports.
  *
  * memcpy() has a newer default version on x86-64 (GLIBC_2.14) too: the
- * library's calls go to memmove() instead, at link time, the common
- * code's included (configure.ac, src/preload/log.c).
+ * library's calls, the common code's included, go to its own copy loop
+ * instead, at link time (configure.ac's --wrap, src/preload/libc.c).
  *
  * dlsym(), which moved from libdl.so.2 into libc.so.6 in 2.34, is not
  * linked at all: the binder finds the real functions itself (next.c), and

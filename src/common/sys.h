@@ -225,7 +225,6 @@ static inline int tk_sys_getsockopt(int fd, int level, int name, void *value,
 	TK_SYS_LIBC(int, getsockopt(fd, level, name, value, len));
 }
 
-
 static inline long tk_syscall_libc(long n, long a, long b, long c, long d,
 				   long e, long f)
 {

@@ -377,9 +377,9 @@ tk_socket_fn tk_real_bound_socket(void)
 	return CURRENT(socket);
 }
 
-/* A stand-in's call: NAME bound, then called.  A caller may hold the
- * stand-in's address from before (tk_apply() reads the pointer once per
- * socket): then NAME is bound already, and is called at once. */
+/* A stand-in's call: NAME bound, then called.  A caller that read the
+ * pointer just before another thread bound it calls the stand-in after
+ * the binding: then NAME is called at once. */
 #define BOUND(name) CURRENT(name)
 
 static int first_socket(int domain, int type, int protocol)
