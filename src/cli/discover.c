@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/options.h"
 #include "cli/discover.h"
 #include "cli/helper.h"
 
@@ -133,7 +134,7 @@ static int open_conn(struct discover *d, unsigned idle, int *err)
 		*err = errno;
 		return -1;
 	}
-	if (set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, (int)idle) < 0 ||
+	if (set_int(fd, IPPROTO_TCP, TK_TCP_IDLE, (int)idle) < 0 ||
 	    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, (int)d->run.intvl) < 0 ||
 	    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, TK_DISCOVER_CNT) < 0 ||
 	    set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1) < 0 ||
@@ -220,7 +221,7 @@ static void maybe_trigger(struct discover *d, unsigned i, double now)
 		c->origin = now - quiet;
 		return;
 	}
-	if (set_int(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, (int)idle) < 0) {
+	if (set_int(c->fd, IPPROTO_TCP, TK_TCP_IDLE, (int)idle) < 0) {
 		finish(d, i, TK_PROBE_FAILED, errno);
 		return;
 	}
